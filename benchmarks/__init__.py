@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (python -m benchmarks) prints speed and memory numbers per stage."""

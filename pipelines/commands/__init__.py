@@ -1,0 +1,1 @@
+"""Subcommands that run the Dagster asset graph (the orchestrated path users run)."""

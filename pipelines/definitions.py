@@ -1,0 +1,48 @@
+"""The Dagster code location: wiring only.
+
+Assets and their checks live in the modules of `pipelines.assets`; a module declares its jobs,
+schedules and sensors in module-level lists named JOBS, SCHEDULES and SENSORS. This module collects
+them and binds resources built from imap's settings.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+import dagster as dg
+
+from pipelines import assets as assets_package
+from pipelines.resources import build_resources
+from warehouse.settings import Settings, load_settings
+
+
+def asset_modules() -> list[ModuleType]:
+    return [
+        importlib.import_module(f"{assets_package.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(assets_package.__path__)
+    ]
+
+
+def _collect(modules: list[ModuleType], attribute: str) -> list:
+    """Concatenate the ``JOBS`` / ``SCHEDULES`` / ``SENSORS`` lists the asset modules declare."""
+    return [item for module in modules for item in getattr(module, attribute, ())]
+
+
+def build_definitions(settings: Settings | None = None, overrides: dict[str, object] | None = None) -> dg.Definitions:
+    settings = settings or load_settings(overrides)
+    modules = asset_modules()
+    return dg.Definitions(
+        assets=dg.load_assets_from_modules(modules),
+        asset_checks=dg.load_asset_checks_from_modules(modules),
+        jobs=_collect(modules, "JOBS"),
+        schedules=_collect(modules, "SCHEDULES"),
+        sensors=_collect(modules, "SENSORS"),
+        resources=build_resources(settings, overrides),
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

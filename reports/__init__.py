@@ -1,0 +1,1 @@
+"""The yearly Cambodia Internet Censorship Report: Jinja2 templates, Plotly figures, translations."""

@@ -1,0 +1,1 @@
+"""The Cambodia test list: the project's own entries, upstream sync, lint, fix, add, diff, export."""

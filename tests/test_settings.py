@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warehouse.settings import SettingsError, load_settings
+
+
+def test_defaults_live_under_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IMAP_DB")
+    settings = load_settings(project_dir=tmp_path)
+    assert settings.paths.db_path == tmp_path / "warehouse" / "imap.duckdb"
+    assert settings.ingest.country == "KH"
+    assert settings.ingest.source == "s3"
+
+
+def test_precedence_file_then_environment_then_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "imap.toml"
+    config.write_text('[ingest]\ncountry = "TH"\nlate_upload_days = 3\n[thresholds]\nmin_days = 4\n')
+    monkeypatch.setenv("IMAP_CONFIG", str(config))
+    assert load_settings(project_dir=tmp_path).ingest.country == "TH"
+    monkeypatch.setenv("IMAP_COUNTRY", "MM")
+    settings = load_settings(project_dir=tmp_path)
+    assert settings.ingest.country == "MM"
+    assert settings.ingest.late_upload_days == 3
+    assert settings.thresholds.min_days == 4
+    assert load_settings({"ingest.country": "KH", "ingest.source": None}, project_dir=tmp_path).ingest.country == "KH"
+
+
+def test_unknown_or_mistyped_settings_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "imap.toml"
+    monkeypatch.setenv("IMAP_CONFIG", str(config))
+    config.write_text("[ingest]\ncountyr = 'KH'\n")
+    with pytest.raises(SettingsError, match=r"ingest\.countyr"):
+        load_settings(project_dir=tmp_path)
+    config.write_text("[thresholds]\nmin_days = 'two'\n")
+    with pytest.raises(SettingsError, match=r"thresholds\.min_days must be a int"):
+        load_settings(project_dir=tmp_path)
+    config.write_text("[thresholds\n")
+    with pytest.raises(SettingsError, match=r"imap\.toml"):
+        load_settings(project_dir=tmp_path)
+
+
+def test_as_dict_is_plain(tmp_path: Path) -> None:
+    values = load_settings(project_dir=tmp_path).as_dict()
+    assert values["thresholds"]["confidence"] == 0.95
+    assert isinstance(values["paths"]["db_path"], str)

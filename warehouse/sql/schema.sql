@@ -1,0 +1,188 @@
+-- imap warehouse schema. Tiers follow OONI's data model: raw measurements are parsed into one row
+-- each (tier 0: `measurements`), judged one by one (tier 1: `measurement_judgments`), then aggregated
+-- per site x ASN x month (`site_month_verdicts`) and per site x period (`site_period_summary`).
+-- Each tier is recomputable from the tier below plus reference data (test list, fingerprints).
+--
+-- Statements are idempotent (IF NOT EXISTS) and applied on every connection by warehouse.db.
+-- Column names are a contract between stages: add columns freely, rename only with every reader.
+
+-- Tier 0: one row per web_connectivity measurement, everything classification needs without
+-- re-reading the raw JSON. Written one ingest partition (`ingest_day`) at a time, in one transaction.
+CREATE TABLE IF NOT EXISTS measurements (
+    -- Identity and provenance
+    measurement_key        VARCHAR NOT NULL,   -- measurement_uid, or 'noid:' || hash(report_id, input, start time, asn) when absent
+    measurement_uid        VARCHAR,            -- OONI collector's id (NULL in files written by a probe itself)
+    report_id              VARCHAR,
+    input                  VARCHAR NOT NULL,   -- the tested URL, as measured
+    domain                 VARCHAR NOT NULL,   -- lower-case ASCII (punycode) hostname of input, no port
+    ingest_day             DATE NOT NULL,      -- the daily partition that loaded this row (see ingest_source)
+    ingest_source          VARCHAR NOT NULL,   -- 's3', 'api' or 'local'
+    source_file            VARCHAR NOT NULL,   -- bucket key, API URL or local path the row came from
+    source_line            INTEGER,            -- 1-based line in source_file (NULL for single-object sources)
+    is_synthetic           BOOLEAN NOT NULL,   -- made by imap's synthetic generator (annotations.imap_synthetic)
+    measurement_start_time TIMESTAMP NOT NULL, -- UTC, when the measurement ran (not when it was uploaded)
+    measurement_day        DATE NOT NULL,      -- CAST(measurement_start_time AS DATE): months are counted on this
+    probe_cc               VARCHAR NOT NULL,
+    probe_asn              INTEGER NOT NULL,   -- 38623 for "AS38623"
+    probe_network_name     VARCHAR,
+    resolver_ip            VARCHAR,
+    resolver_asn           INTEGER,
+    resolver_network_name  VARCHAR,
+    software_name          VARCHAR,
+    software_version       VARCHAR,
+    test_version           VARCHAR NOT NULL,   -- "0.4.3", "0.5.28", ...
+    test_runtime           DOUBLE,
+
+    -- DNS as the probe saw it (system resolver: getaddrinfo / system / udp engines; DoH kept apart)
+    dns_experiment_failure VARCHAR,            -- test_keys.dns_experiment_failure
+    dns_failure            VARCHAR,            -- first failure of the input host's non-DoH queries
+    dns_answers            VARCHAR[],          -- distinct A/AAAA addresses for the input host (non-DoH)
+    dns_answer_asns        INTEGER[],          -- distinct ASNs of those answers where the probe recorded them
+    dns_cnames             VARCHAR[],          -- CNAME answers, if any
+    doh_answers            VARCHAR[],          -- 0.5: addresses the probe's own DoH lookups returned
+    dns_consistency        VARCHAR,            -- probe's verdict: consistent / inconsistent / NULL
+
+    -- TCP connects (all depths)
+    tcp_attempts           INTEGER,
+    tcp_failures           INTEGER,
+    tcp_failure            VARCHAR,            -- first failure string
+    tcp_blocked            INTEGER,            -- 0.4: connects the probe itself marked status.blocked
+    tcp_ok_ips             VARCHAR[],          -- addresses a TCP connect succeeded to
+
+    -- TLS handshakes (0.5; 0.4 reports TLS failures through requests/http_experiment_failure)
+    tls_attempts           INTEGER,
+    tls_failures           INTEGER,
+    tls_failure            VARCHAR,            -- first failure string (connection_reset, ssl_invalid_hostname, ...)
+    tls_ok_ips             VARCHAR[],          -- addresses that completed a verified handshake (valid certificate)
+
+    -- HTTP: the final request of the chain (requests[0], newest first)
+    http_experiment_failure VARCHAR,           -- test_keys.http_experiment_failure
+    http_failure           VARCHAR,            -- requests[0].failure
+    http_request_url       VARCHAR,
+    http_redirects         INTEGER,            -- number of requests in the chain minus one
+    http_status            INTEGER,
+    http_body_length       INTEGER,            -- bytes of the body as received
+    http_body_truncated    BOOLEAN,
+    http_body_sha1         VARCHAR,            -- hex SHA-1 of the body bytes, for candidate discovery
+    http_title             VARCHAR,            -- <title> text, whitespace collapsed, at most 256 chars
+    http_headers           STRUCT(name VARCHAR, value VARCHAR)[],  -- response headers (values cut at 512 chars)
+    http_body_sample       VARCHAR,            -- first 4096 chars of short bodies (<= 16 KiB) or bodies unlike the control's; NULL otherwise
+
+    -- The control (OONI's test helper: the site seen from outside)
+    control_failure        VARCHAR,            -- test_keys.control_failure (NULL: control answered)
+    control_dns_failure    VARCHAR,
+    control_dns_addrs      VARCHAR[],
+    control_dns_asns       INTEGER[],          -- 0.5 control.ip_info ASNs of control_dns_addrs
+    control_tcp_ok         INTEGER,
+    control_tcp_failures   INTEGER,
+    control_tls_ok         INTEGER,
+    control_tls_failures   INTEGER,
+    control_tls_failure    VARCHAR,
+    control_http_failure   VARCHAR,
+    control_http_status    INTEGER,
+    control_http_body_length INTEGER,
+    control_http_title     VARCHAR,
+
+    -- The probe's own analysis (kept for comparison with ours, never trusted blindly)
+    probe_blocking         VARCHAR,            -- 'false', 'dns', 'tcp_ip', 'http-failure', 'http-diff'; NULL when the probe could not tell
+    probe_accessible       BOOLEAN,
+    x_blocking_flags       INTEGER,
+    body_length_match      BOOLEAN,
+    body_proportion        DOUBLE,
+    status_code_match      BOOLEAN,
+    headers_match          BOOLEAN,
+    title_match            BOOLEAN
+);
+
+-- One row per source file an ingest partition read (bucket object, local file, API page).
+CREATE TABLE IF NOT EXISTS ingest_files (
+    ingest_day      DATE NOT NULL,
+    ingest_source   VARCHAR NOT NULL,
+    source_file     VARCHAR NOT NULL,
+    bytes           BIGINT,
+    lines           BIGINT,
+    stored          BIGINT,        -- measurements written to `measurements`
+    skipped         BIGINT,        -- lines skipped, by reason in ingest_skips
+    complete        BOOLEAN,       -- false when the file ended early (truncated gzip)
+    ingested_at     TIMESTAMP
+);
+
+-- Why lines were not stored, per partition, file and reason. Reasons: truncated_gzip, invalid_json,
+-- not_an_object, no_test_keys, unknown_test_version, wrong_test_name, wrong_country, invalid_field,
+-- outside_partition (content-filtered sources), duplicate.
+CREATE TABLE IF NOT EXISTS ingest_skips (
+    ingest_day      DATE NOT NULL,
+    ingest_source   VARCHAR NOT NULL,
+    source_file     VARCHAR NOT NULL,
+    reason          VARCHAR NOT NULL,
+    count           BIGINT NOT NULL,
+    first_line      BIGINT,        -- first line that was skipped for this reason
+    example         VARCHAR        -- the error message for that line
+);
+
+-- The effective test list: upstream Citizen Lab kh.csv and global.csv plus the project's own entries.
+CREATE TABLE IF NOT EXISTS test_list (
+    url                  VARCHAR NOT NULL,
+    domain               VARCHAR NOT NULL,
+    category_code        VARCHAR NOT NULL,
+    category_description VARCHAR,
+    date_added           DATE,
+    source               VARCHAR,
+    notes                VARCHAR,
+    list                 VARCHAR NOT NULL,   -- 'kh' (upstream Cambodia list), 'global', 'local' (this project's additions/overrides)
+    upstream_ref         VARCHAR             -- commit of the upstream list the row came from (NULL for local)
+);
+
+-- Blocking fingerprints: OONI's blocking-fingerprints CSVs plus the reviewed local file.
+CREATE TABLE IF NOT EXISTS fingerprints (
+    name               VARCHAR NOT NULL,
+    scope              VARCHAR NOT NULL,     -- nat, isp, prod, inst, fp, ...
+    other_names        VARCHAR,
+    location_found     VARCHAR NOT NULL,     -- dns, body, header.location, header.server, ...
+    pattern_type       VARCHAR NOT NULL,     -- full, prefix, contains
+    pattern            VARCHAR NOT NULL,
+    confidence_no_fp   INTEGER,
+    expected_countries VARCHAR,
+    source             VARCHAR,
+    exp_url            VARCHAR,
+    notes              VARCHAR,
+    origin             VARCHAR NOT NULL,     -- 'ooni' or 'local'
+    review_status      VARCHAR,              -- local file: confirmed, likely, false_positive; NULL for ooni
+    origin_ref         VARCHAR               -- upstream commit or local file hash
+);
+
+-- Tier 1: one judgment per measurement.
+CREATE TABLE IF NOT EXISTS measurement_judgments (
+    measurement_key  VARCHAR NOT NULL,
+    ingest_day       DATE NOT NULL,          -- same partition as the measurement, so a day re-derives alone
+    measurement_day  DATE NOT NULL,
+    probe_asn        INTEGER NOT NULL,
+    domain           VARCHAR NOT NULL,
+    outcome          VARCHAR NOT NULL,       -- ok, blocked, down, inconclusive
+    layer            VARCHAR,                -- dns, tcp, tls, http (NULL when ok)
+    method           VARCHAR,                -- dns.redirect, dns.nxdomain, dns.bogon, tcp.timeout, tls.reset, http.blockpage, ...
+    confirmed        BOOLEAN NOT NULL,       -- an ISP/national-scope fingerprint matched
+    local_filtering  BOOLEAN NOT NULL,       -- a prod/inst-scope fingerprint matched (not ISP blocking)
+    fingerprint_name VARCHAR
+);
+
+-- Tier 3: one verdict per (month, ASN, domain) cell.
+CREATE TABLE IF NOT EXISTS site_month_verdicts (
+    month               DATE NOT NULL,       -- first day of the month
+    asn                 INTEGER NOT NULL,
+    domain              VARCHAR NOT NULL,
+    measurements        INTEGER NOT NULL,
+    ok_count            INTEGER NOT NULL,
+    blocked_count       INTEGER NOT NULL,
+    down_count          INTEGER NOT NULL,
+    inconclusive_count  INTEGER NOT NULL,
+    confirmed_count     INTEGER NOT NULL,
+    local_filtering_count INTEGER NOT NULL,
+    days                INTEGER NOT NULL,    -- distinct measurement days
+    blocked_share_lower DOUBLE,              -- lower confidence bound of blocked / (blocked + ok)
+    blocked_share_upper DOUBLE,
+    verdict             VARCHAR NOT NULL,    -- confirmed, likely, inconclusive, accessible, down, insufficient
+    method              VARCHAR,             -- dominant blocking method in the cell
+    methods             VARCHAR[],           -- all blocking methods seen
+    example_measurement_uids VARCHAR[]       -- up to 3 blocked measurements, for evidence links
+);
