@@ -18,7 +18,8 @@ COMMAND_MODULES = (
     "test_lists.cli",               # testlist ...
     "warehouse.cli",                # classify, export, fingerprints ...
     "reports.cli",                  # report
-    "ooni_ingest.cli",              # synth, measurement
+    "ooni_ingest.cli",              # measurement (one measurement from the OONI API)
+    "ooni_ingest.synthetic.cli",    # synth
 )
 
 
