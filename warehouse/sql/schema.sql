@@ -33,13 +33,18 @@ CREATE TABLE IF NOT EXISTS measurements (
     test_version           VARCHAR NOT NULL,   -- "0.4.3", "0.5.28", ...
     test_runtime           DOUBLE,
 
-    -- DNS as the probe saw it (system resolver: getaddrinfo / system / udp engines; DoH kept apart)
+    -- DNS as the probe saw it through its system resolver, the lookups OONI's spec calls "classic":
+    -- 0.4 every query; 0.5 the getaddrinfo/system engine only. 0.5's extra DNS-over-UDP lookups to a
+    -- public resolver (1.1.1.1:53, 8.8.8.8:53) and DoH are kept apart below: they often get the real
+    -- answer while the ISP resolver lies, so mixing them in would hide DNS blocking.
     dns_experiment_failure VARCHAR,            -- test_keys.dns_experiment_failure
-    dns_failure            VARCHAR,            -- first failure of the input host's non-DoH queries
-    dns_answers            VARCHAR[],          -- distinct A/AAAA addresses for the input host (non-DoH)
+    dns_failure            VARCHAR,            -- the input host's system lookup failed with this (NULL when it returned addresses)
+    dns_answers            VARCHAR[],          -- distinct A/AAAA addresses for the input host (system resolver)
     dns_answer_asns        INTEGER[],          -- distinct ASNs of those answers where the probe recorded them
     dns_cnames             VARCHAR[],          -- CNAME answers, if any
     doh_answers            VARCHAR[],          -- 0.5: addresses the probe's own DoH lookups returned
+    dns_udp_answers        VARCHAR[],          -- 0.5: addresses from the DNS-over-UDP lookups to a public resolver
+    dns_udp_failure        VARCHAR,            -- 0.5: failure of those lookups (NULL when they returned addresses)
     dns_consistency        VARCHAR,            -- probe's verdict: consistent / inconsistent / NULL
 
     -- TCP connects (all depths)
@@ -48,12 +53,14 @@ CREATE TABLE IF NOT EXISTS measurements (
     tcp_failure            VARCHAR,            -- first failure string
     tcp_blocked            INTEGER,            -- 0.4: connects the probe itself marked status.blocked
     tcp_ok_ips             VARCHAR[],          -- addresses a TCP connect succeeded to
+    tcp_failed_ips         VARCHAR[],          -- addresses every TCP connect to failed
 
     -- TLS handshakes (0.5; 0.4 reports TLS failures through requests/http_experiment_failure)
     tls_attempts           INTEGER,
     tls_failures           INTEGER,
     tls_failure            VARCHAR,            -- first failure string (connection_reset, ssl_invalid_hostname, ...)
     tls_ok_ips             VARCHAR[],          -- addresses that completed a verified handshake (valid certificate)
+    tls_failed_ips         VARCHAR[],          -- addresses whose handshakes all failed (ssl_* failures: invalid certificate)
 
     -- HTTP: the final request of the chain (requests[0], newest first)
     http_experiment_failure VARCHAR,           -- test_keys.http_experiment_failure
@@ -107,9 +114,12 @@ CREATE TABLE IF NOT EXISTS ingest_files (
     ingested_at     TIMESTAMP
 );
 
--- Why lines were not stored, per partition, file and reason. Reasons: truncated_gzip, invalid_json,
--- not_an_object, no_test_keys, unknown_test_version, wrong_test_name, wrong_country, invalid_field,
--- outside_partition (content-filtered sources), duplicate.
+-- Why lines were not stored, per partition, file and reason. Bad input (counts towards the skip-rate
+-- check): truncated_gzip, unreadable_file, invalid_json, not_an_object, no_test_keys, unknown_test_version,
+-- wrong_test_name and wrong_country (the path said web_connectivity / the country, the content did not),
+-- invalid_field, implausible_time (measured after it was uploaded). Filters, not errors: other_test and
+-- other_country (content-filtered files holding other data), outside_partition (content-filtered sources),
+-- duplicate (the same measurement_key twice in one partition).
 CREATE TABLE IF NOT EXISTS ingest_skips (
     ingest_day      DATE NOT NULL,
     ingest_source   VARCHAR NOT NULL,
