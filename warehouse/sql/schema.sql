@@ -161,38 +161,121 @@ CREATE TABLE IF NOT EXISTS fingerprints (
     origin_ref         VARCHAR               -- upstream commit or local file hash
 );
 
--- Tier 1: one judgment per measurement.
-CREATE TABLE IF NOT EXISTS measurement_judgments (
-    measurement_key  VARCHAR NOT NULL,
-    ingest_day       DATE NOT NULL,          -- same partition as the measurement, so a day re-derives alone
-    measurement_day  DATE NOT NULL,
-    probe_asn        INTEGER NOT NULL,
-    domain           VARCHAR NOT NULL,
-    outcome          VARCHAR NOT NULL,       -- ok, blocked, down, inconclusive
-    layer            VARCHAR,                -- dns, tcp, tls, http (NULL when ok)
-    method           VARCHAR,                -- dns.redirect, dns.nxdomain, dns.bogon, tcp.timeout, tls.reset, http.blockpage, ...
-    confirmed        BOOLEAN NOT NULL,       -- an ISP/national-scope fingerprint matched
-    local_filtering  BOOLEAN NOT NULL,       -- a prod/inst-scope fingerprint matched (not ISP blocking)
-    fingerprint_name VARCHAR
+-- Reference: networks seen in measurements, with the kind that decides whether a network's cells
+-- count as ISP blocking (warehouse/reference/networks.csv, loaded by the classification stage).
+CREATE TABLE IF NOT EXISTS networks (
+    asn                   INTEGER NOT NULL,
+    name                  VARCHAR NOT NULL,  -- ISP or organisation name, as readers know it
+    kind                  VARCHAR NOT NULL,  -- isp, mobile, vpn, hosting, cdn, dns_filtering
+    country               VARCHAR,           -- where the network operates ('KH', or elsewhere for foreign networks)
+    exclude_from_verdicts BOOLEAN NOT NULL,  -- VPN/foreign/hosting networks: no ISP verdicts (settings.thresholds.excluded_network_kinds)
+    notes                 VARCHAR,
+    source                VARCHAR
 );
 
--- Tier 3: one verdict per (month, ASN, domain) cell.
+-- Tier 1: one judgment per measurement (warehouse/sql/classify_judgments.sql).
+CREATE TABLE IF NOT EXISTS measurement_judgments (
+    measurement_key  VARCHAR NOT NULL,
+    measurement_uid  VARCHAR,                -- for Explorer links (NULL in probe-written files)
+    report_id        VARCHAR,
+    input            VARCHAR NOT NULL,
+    ingest_day       DATE NOT NULL,          -- same partition as the measurement, so a day re-derives alone
+    measurement_day  DATE NOT NULL,
+    measurement_start_time TIMESTAMP NOT NULL,
+    probe_cc         VARCHAR NOT NULL,
+    probe_asn        INTEGER NOT NULL,
+    domain           VARCHAR NOT NULL,
+    test_version     VARCHAR NOT NULL,
+    outcome          VARCHAR NOT NULL,       -- ok, blocked, down, inconclusive
+    layer            VARCHAR,                -- dns, tcp, tls, http: where it failed (NULL when ok)
+    method           VARCHAR,                -- dns.nxdomain, dns.bogon, dns.redirect, tcp.timeout, tls.reset, http.blockpage, ... (README "Classification")
+    confirmed        BOOLEAN NOT NULL,       -- an ISP/national-scope fingerprint matched (blocked only)
+    local_filtering  BOOLEAN NOT NULL,       -- blocked by a filtering product, an institution or a filtering public resolver: not ISP blocking
+    fingerprint_name VARCHAR,                -- the fingerprint that matched, of any scope
+    fingerprint_scope VARCHAR,
+    failure          VARCHAR,                -- the failure string the judgment rests on, if any
+    suspect_answers  VARCHAR[],              -- DNS answers not explained by the control, DoH or a verified TLS handshake
+    probe_anomaly    BOOLEAN                 -- the probe's own `blocking` was not false/null (OONI's "anomaly"), for comparison
+);
+
+-- Tier 2: answers and pages shared across many domains among anomalous measurements, for review
+-- (warehouse/sql/candidates_*.sql). One row per period and candidate.
+CREATE TABLE IF NOT EXISTS fingerprint_candidates (
+    period_label        VARCHAR NOT NULL,    -- "2024", "2023-07/2024-06"
+    kind                VARCHAR NOT NULL,    -- dns (answer address), http_body (body SHA-1), http_title
+    location_found      VARCHAR NOT NULL,    -- as a fingerprint would have it: dns, body, title
+    pattern             VARCHAR NOT NULL,    -- the address, body hash or title
+    domain_count        INTEGER NOT NULL,
+    domains             VARCHAR[],           -- up to 25, most measured first
+    asns                INTEGER[],
+    measurements        INTEGER NOT NULL,
+    first_day           DATE,
+    last_day            DATE,
+    is_bogon            BOOLEAN,             -- dns: a private, loopback or reserved address
+    in_probe_asn        BOOLEAN,             -- dns: the address sits in the probe's own network
+    control_returned    BOOLEAN,             -- dns: the control ever resolved some domain to it; http: the control saw that title
+    verified_tls        BOOLEAN,             -- dns: a handshake with a valid certificate to it ever succeeded
+    matched_fingerprint VARCHAR,             -- an existing fingerprint already covers it
+    example_measurement_uids VARCHAR[],
+    sample              VARCHAR              -- http: title and the start of the body, for the reviewer
+);
+
+-- Tier 3: one verdict per (month, ASN, domain) cell (warehouse/sql/verdicts_month.sql). Networks
+-- whose kind is excluded (VPN, hosting) get no cells. Outcome counts add up to `measurements`.
 CREATE TABLE IF NOT EXISTS site_month_verdicts (
-    month               DATE NOT NULL,       -- first day of the month
+    month               DATE NOT NULL,       -- first day of the month (by measurement_day)
     asn                 INTEGER NOT NULL,
     domain              VARCHAR NOT NULL,
+    probe_cc            VARCHAR NOT NULL,
     measurements        INTEGER NOT NULL,
     ok_count            INTEGER NOT NULL,
-    blocked_count       INTEGER NOT NULL,
+    blocked_count       INTEGER NOT NULL,    -- every blocked outcome, local filtering included
     down_count          INTEGER NOT NULL,
     inconclusive_count  INTEGER NOT NULL,
-    confirmed_count     INTEGER NOT NULL,
+    isp_blocked_count   INTEGER NOT NULL,    -- blocked and not local filtering: what the verdict weighs
+    confirmed_count     INTEGER NOT NULL,    -- blocked with an ISP/national fingerprint match
     local_filtering_count INTEGER NOT NULL,
+    ooni_anomaly_count  INTEGER NOT NULL,    -- what the probes themselves flagged, for comparison with OONI Explorer
     days                INTEGER NOT NULL,    -- distinct measurement days
-    blocked_share_lower DOUBLE,              -- lower confidence bound of blocked / (blocked + ok)
+    blocked_days        INTEGER NOT NULL,    -- distinct days with an ISP-blocked measurement
+    blocked_share_lower DOUBLE,              -- Wilson lower bound of isp_blocked / (isp_blocked + ok); NULL when that is 0/0
     blocked_share_upper DOUBLE,
     verdict             VARCHAR NOT NULL,    -- confirmed, likely, inconclusive, accessible, down, insufficient
-    method              VARCHAR,             -- dominant blocking method in the cell
-    methods             VARCHAR[],           -- all blocking methods seen
-    example_measurement_uids VARCHAR[]       -- up to 3 blocked measurements, for evidence links
+    method              VARCHAR,             -- dominant ISP blocking method in the cell
+    method_share        DOUBLE,              -- its share of the ISP-blocked measurements
+    methods             VARCHAR[],           -- all ISP blocking methods seen, most frequent first
+    method_counts       STRUCT(method VARCHAR, count INTEGER)[],
+    fingerprints        VARCHAR[],           -- fingerprints behind confirmed measurements
+    example_measurement_uids VARCHAR[]       -- up to 3 blocked measurements (confirmed first), for evidence links
+);
+
+-- Tier 4: one row per website and reporting period (warehouse/sql/summary_period.sql), built from
+-- site_month_verdicts of the period and of the period before it.
+CREATE TABLE IF NOT EXISTS site_period_summary (
+    period_label        VARCHAR NOT NULL,    -- warehouse.periods.Period.label: "2024" or "2023-07/2024-06"
+    period_start        DATE NOT NULL,       -- first day of the period
+    period_end          DATE NOT NULL,       -- last day of the period, inclusive
+    domain              VARCHAR NOT NULL,
+    verdict             VARCHAR NOT NULL,    -- best cell verdict: confirmed > likely > accessible > down > inconclusive > insufficient
+    asns                INTEGER[],           -- ASNs with a confirmed or likely cell, ascending
+    methods             VARCHAR[],           -- blocking methods of those cells, most frequent first
+    by_asn              STRUCT(asn INTEGER, network_name VARCHAR, verdict VARCHAR, methods VARCHAR[],
+                               first_blocked_month DATE, last_blocked_month DATE, blocked_months INTEGER,
+                               still_blocked BOOLEAN, measurements INTEGER)[],  -- one entry per blocking ASN
+    first_blocked_month DATE,
+    last_blocked_month  DATE,
+    blocked_months      INTEGER,             -- distinct months with a confirmed or likely cell
+    months_measured     INTEGER,
+    asns_measured       INTEGER,             -- ISP networks with at least one measurement
+    still_blocked       BOOLEAN NOT NULL,    -- some ASN's latest conclusive cell is blocking and falls in the period's last thresholds.still_blocked_window_months
+    previous_verdict    VARCHAR,             -- the same verdict over Period.previous(); NULL when that period has no cells
+    change              VARCHAR NOT NULL,    -- new, continued, stopped, unclear, first_measured, not_blocked (README "Classification")
+    measurements        INTEGER NOT NULL,
+    ok_count            INTEGER NOT NULL,
+    isp_blocked_count   INTEGER NOT NULL,
+    confirmed_count     INTEGER NOT NULL,
+    down_count          INTEGER NOT NULL,
+    inconclusive_count  INTEGER NOT NULL,
+    local_filtering_count INTEGER NOT NULL,
+    example_measurement_uids VARCHAR[]       -- up to 5 from blocking cells
 );
