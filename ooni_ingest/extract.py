@@ -1,0 +1,390 @@
+"""Reading the parts of web_connectivity `test_keys` that classification needs, for 0.4.x and 0.5.x.
+
+Each function returns a dict of `measurements` columns. They are written for speed (ingest calls
+them millions of times) and for tolerance: fields may be missing, null, or of the older shapes
+(0.4: `status.blocked`, response `headers` as a dict; 0.5: `tls_handshakes`, `control.ip_info`,
+extra DNS engines). A value of an unexpected type raises TypeError/AttributeError/ValueError,
+which `parse_measurement` turns into an `invalid_field` skip.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+# Probes report some failures as `unknown_failure: <Go error text>`; OONI's own pipeline maps the
+# common ones to the regular failure strings so that they group with the rest. Same idea here,
+# limited to the failures that change how a measurement is judged.
+_UNKNOWN_FAILURES = (
+    ("connection refused", "connection_refused"),
+    ("actively refused", "connection_refused"),
+    ("network is unreachable", "network_unreachable"),
+    ("unreachable network", "network_unreachable"),
+    ("no route to host", "host_unreachable"),
+    ("forcibly closed by the remote host", "connection_reset"),
+    ("connection reset by peer", "connection_reset"),
+    ("operation timed out", "generic_timeout_error"),
+    ("i/o timeout", "generic_timeout_error"),
+    ("timeout awaiting response headers", "generic_timeout_error"),
+    ("no address associated with hostname", "dns_nxdomain_error"),
+    ("server misbehaving", "dns_server_misbehaving"),
+    ("certificate has expired or is not yet valid", "ssl_invalid_certificate"),
+    ("tls: handshake failure", "tls_handshake_failure"),
+)
+
+TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+_SPACES_RE = re.compile(r"\s+")
+TITLE_SEARCH_CHARS = 65_536
+TITLE_MAX_CHARS = 256
+HEADER_VALUE_MAX_CHARS = 512
+SAMPLE_MAX_BODY_BYTES = 16 * 1024
+SAMPLE_CHARS = 4096
+# Bodies smaller than this share of the control's (or larger than its inverse) are "unlike the control".
+SAMPLE_BODY_PROPORTION = 0.7
+
+
+def normalize_failure(failure: Any) -> str | None:
+    if not failure:
+        return None
+    if failure is True:
+        return "true"
+    if not isinstance(failure, str):
+        raise TypeError(f"failure must be a string, got {failure!r}")
+    if failure.startswith("unknown_failure"):
+        lowered = failure.lower()
+        for needle, name in _UNKNOWN_FAILURES:
+            if needle in lowered:
+                return name
+    return failure
+
+
+def normalize_host(host: str | None) -> str | None:
+    """Lower-case ASCII hostname without brackets or trailing dot; IDN labels as punycode."""
+    if not host:
+        return None
+    host = host.strip().rstrip(".").lower()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):  # not encodable: keep it as written
+            host = host.encode("idna").decode("ascii")
+    return host
+
+
+def host_of_url(url: str) -> str | None:
+    try:
+        return normalize_host(urlsplit(url).hostname)
+    except ValueError:
+        return None
+
+
+def ip_of_address(address: str | None) -> str | None:
+    """"1.2.3.4:443" -> "1.2.3.4"; "[2001:db8::1]:443" -> "2001:db8::1"."""
+    if not address:
+        return None
+    if address.startswith("["):
+        end = address.find("]")
+        return address[1:end] if end > 0 else address
+    if address.count(":") == 1:
+        return address.rsplit(":", 1)[0]
+    return address
+
+
+def _asn(value: Any) -> int | None:
+    """ASNs appear as 15133, "15133" or "AS15133"; 0 means unknown."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = value.upper().removeprefix("AS")
+    number = int(value)
+    return number or None
+
+
+def _first_failure(failures: list[str | None]) -> str | None:
+    for failure in failures:
+        if failure:
+            return failure
+    return None
+
+
+def dns_fields(queries: Any, host: str | None, raw_host: str | None, classic_only: bool, ip_info: dict) -> dict:
+    """DNS of the input host, split by resolver: system (classic), DNS-over-UDP (0.5 extension), DoH."""
+    system: dict[str, None] = {}
+    udp: dict[str, None] = {}
+    doh: dict[str, None] = {}
+    asns: dict[int, None] = {}
+    cnames: dict[str, None] = {}
+    system_failures: list[tuple[str | None, bool]] = []
+    udp_failures: list[tuple[str | None, bool]] = []
+    for query in queries or ():
+        qhost = query.get("hostname")
+        if qhost != raw_host and normalize_host(qhost) != host:
+            continue
+        engine = query.get("engine")
+        if engine == "doh":
+            target = doh
+        elif engine == "udp" and classic_only:
+            target = udp
+        else:
+            target = system
+        found = False
+        for answer in query.get("answers") or ():
+            kind = answer.get("answer_type")
+            if kind == "A":
+                address = answer.get("ipv4")
+            elif kind == "AAAA":
+                address = answer.get("ipv6")
+            else:
+                if kind == "CNAME" and answer.get("hostname") and target is system:
+                    cnames[answer["hostname"]] = None
+                continue
+            if not address:
+                continue
+            found = True
+            target[address] = None
+            if target is system:
+                asn = _asn(answer.get("asn")) or _asn((ip_info.get(address) or {}).get("asn"))
+                if asn:
+                    asns[asn] = None
+        failure = None if found else normalize_failure(query.get("failure"))
+        # A lookup failed when no query of it returned an address; prefer the A/ANY failure, since
+        # AAAA often fails harmlessly (dns_no_answer) on hosts without IPv6.
+        entry = (failure, query.get("query_type") == "AAAA")
+        if target is system:
+            system_failures.append(entry)
+        elif target is udp:
+            udp_failures.append(entry)
+    return {
+        "dns_failure": None if system else _lookup_failure(system_failures),
+        "dns_answers": list(system),
+        "dns_answer_asns": list(asns),
+        "dns_cnames": list(cnames),
+        "doh_answers": list(doh),
+        "dns_udp_answers": list(udp),
+        "dns_udp_failure": None if udp else _lookup_failure(udp_failures),
+    }
+
+
+def _lookup_failure(entries: list[tuple[str | None, bool]]) -> str | None:
+    non_aaaa = [failure for failure, is_aaaa in entries if not is_aaaa]
+    return _first_failure(non_aaaa) or _first_failure([failure for failure, _ in entries])
+
+
+def tcp_fields(connects: Any) -> dict:
+    attempts = failures = blocked = 0
+    first_failure = None
+    ok: dict[str, None] = {}
+    failed: dict[str, None] = {}
+    for connect in connects or ():
+        attempts += 1
+        status = connect.get("status") or {}
+        failure = normalize_failure(status.get("failure"))
+        success = status.get("success")
+        if success is None:
+            success = failure is None
+        ip = connect.get("ip")
+        if success:
+            if ip:
+                ok[ip] = None
+        else:
+            failures += 1
+            first_failure = first_failure or failure
+            if ip:
+                failed[ip] = None
+        if status.get("blocked") is True:
+            blocked += 1
+    return {
+        "tcp_attempts": attempts,
+        "tcp_failures": failures,
+        "tcp_failure": first_failure,
+        "tcp_blocked": blocked,
+        "tcp_ok_ips": list(ok),
+        "tcp_failed_ips": [ip for ip in failed if ip not in ok],
+    }
+
+
+def tls_fields(handshakes: Any) -> dict:
+    attempts = failures = 0
+    first_failure = None
+    ok: dict[str, None] = {}
+    failed: dict[str, None] = {}
+    for handshake in handshakes or ():
+        attempts += 1
+        failure = normalize_failure(handshake.get("failure"))
+        ip = ip_of_address(handshake.get("address"))
+        if failure is None:
+            # Only a handshake that verified the certificate proves the address serves the site.
+            if ip and not handshake.get("no_tls_verify"):
+                ok[ip] = None
+        else:
+            failures += 1
+            first_failure = first_failure or failure
+            if ip:
+                failed[ip] = None
+    return {
+        "tls_attempts": attempts,
+        "tls_failures": failures,
+        "tls_failure": first_failure,
+        "tls_ok_ips": list(ok),
+        "tls_failed_ips": [ip for ip in failed if ip not in ok],
+    }
+
+
+def _body_bytes(body: Any) -> bytes | None:
+    if body is None:
+        return None
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogatepass")
+    if isinstance(body, dict) and body.get("format") == "base64":
+        try:
+            return base64.b64decode(body.get("data") or "")
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError(f"response body is not valid base64: {exc}") from None
+    raise TypeError(f"unexpected response body of type {type(body).__name__}")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):  # binary header values: {"format": "base64", "data": ...}
+        return (_body_bytes(value) or b"").decode("utf-8", "replace")
+    return str(value)
+
+
+def _headers(response: dict) -> list[dict[str, str]]:
+    pairs = response.get("headers_list")
+    if pairs is None:
+        pairs = (response.get("headers") or {}).items()
+    return [{"name": _text(name), "value": _text(value)[:HEADER_VALUE_MAX_CHARS]} for name, value in pairs]
+
+
+def extract_title(text: str) -> str | None:
+    match = TITLE_RE.search(text, 0, TITLE_SEARCH_CHARS)
+    if not match:
+        return None
+    title = _SPACES_RE.sub(" ", match.group(1)).strip()
+    return title[:TITLE_MAX_CHARS] or None
+
+
+def http_fields(requests: Any, control_body_length: int | None) -> dict:
+    """The final request of the chain (requests[0]: the probe writes them newest first)."""
+    requests = requests or ()
+    if not requests:
+        return _NO_HTTP
+    final = requests[0]
+    request = final.get("request") or {}
+    response = final.get("response") or {}
+    raw_body = response.get("body")
+    body = _body_bytes(raw_body)
+    status = response.get("code") or None
+    fields = {
+        "http_failure": normalize_failure(final.get("failure")),
+        "http_request_url": request.get("url"),
+        "http_redirects": len(requests) - 1,
+        "http_status": int(status) if status is not None else None,
+        "http_body_length": None,
+        "http_body_truncated": response.get("body_is_truncated"),
+        "http_body_sha1": None,
+        "http_title": None,
+        "http_headers": _headers(response) if response else [],
+        "http_body_sample": None,
+    }
+    if body is not None:
+        length = len(body)
+        text = raw_body if isinstance(raw_body, str) else body.decode("utf-8", "replace")
+        fields["http_body_length"] = length
+        fields["http_body_sha1"] = hashlib.sha1(body).hexdigest()
+        fields["http_title"] = extract_title(text)
+        if length <= SAMPLE_MAX_BODY_BYTES or _unlike_control(length, control_body_length):
+            fields["http_body_sample"] = text[:SAMPLE_CHARS]
+    return fields
+
+
+def _unlike_control(length: int, control_length: int | None) -> bool:
+    if not control_length or control_length < 0:
+        return True
+    small, large = sorted((length, control_length))
+    return small < SAMPLE_BODY_PROPORTION * large
+
+
+_NO_HTTP = {
+    "http_failure": None, "http_request_url": None, "http_redirects": None, "http_status": None,
+    "http_body_length": None, "http_body_truncated": None, "http_body_sha1": None, "http_title": None,
+    "http_headers": [], "http_body_sample": None,
+}
+
+
+def _positive_int(value: Any) -> int | None:
+    """The test helper reports -1 for the status code and body length it could not get."""
+    if value is None:
+        return None
+    number = int(value)
+    return number if number >= 0 else None
+
+
+def control_fields(control: Any) -> dict:
+    control = control or {}
+    dns = control.get("dns") or {}
+    addrs = [a for a in dns.get("addrs") or () if a]
+    ip_info = control.get("ip_info") or {}
+    asns: dict[int, None] = {}
+    for address in addrs:
+        asn = _asn((ip_info.get(address) or {}).get("asn"))
+        if asn:
+            asns[asn] = None
+    tcp_ok = tcp_failed = 0
+    for result in (control.get("tcp_connect") or {}).values():
+        if result.get("status"):
+            tcp_ok += 1
+        else:
+            tcp_failed += 1
+    tls_ok = tls_failed = 0
+    tls_failure = None
+    for result in (control.get("tls_handshake") or {}).values():
+        if result.get("status") or (result.get("status") is None and not result.get("failure")):
+            tls_ok += 1
+        else:
+            tls_failed += 1
+            tls_failure = tls_failure or normalize_failure(result.get("failure"))
+    http = control.get("http_request") or {}
+    has_tcp = "tcp_connect" in control
+    has_tls = "tls_handshake" in control
+    return {
+        "control_dns_failure": normalize_failure(dns.get("failure")),
+        "control_dns_addrs": addrs,
+        "control_dns_asns": list(asns),
+        "control_tcp_ok": tcp_ok if has_tcp else None,
+        "control_tcp_failures": tcp_failed if has_tcp else None,
+        "control_tls_ok": tls_ok if has_tls else None,
+        "control_tls_failures": tls_failed if has_tls else None,
+        "control_tls_failure": tls_failure,
+        "control_http_failure": normalize_failure(http.get("failure")),
+        "control_http_status": _positive_int(http.get("status_code")) or None,
+        "control_http_body_length": _positive_int(http.get("body_length")),
+        "control_http_title": (http.get("title") or None),
+    }
+
+
+def probe_analysis_fields(test_keys: dict) -> dict:
+    blocking = test_keys.get("blocking")
+    if blocking is False:
+        blocking = "false"
+    elif blocking is True:
+        blocking = "true"
+    flags = test_keys.get("x_blocking_flags")
+    proportion = test_keys.get("body_proportion")
+    return {
+        "probe_blocking": blocking,
+        "probe_accessible": test_keys.get("accessible"),
+        "x_blocking_flags": int(flags) if flags is not None else None,
+        "body_length_match": test_keys.get("body_length_match"),
+        "body_proportion": float(proportion) if proportion is not None else None,
+        "status_code_match": test_keys.get("status_code_match"),
+        "headers_match": test_keys.get("headers_match"),
+        "title_match": test_keys.get("title_match"),
+    }

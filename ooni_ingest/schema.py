@@ -1,0 +1,67 @@
+"""The `measurements` row as a Polars schema, and turning parsed rows into frames.
+
+The DuckDB table in warehouse/sql/schema.sql is the contract; this mirrors it column for column and
+in the same order (tests/test_parse_schema.py compares the two), so a frame can be inserted by name
+without casts and Arrow carries it into DuckDB without copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import polars as pl
+
+_S = pl.String
+_I = pl.Int32
+_B = pl.Boolean
+_LS = pl.List(pl.String)
+_LI = pl.List(pl.Int32)
+HEADER = pl.Struct({"name": pl.String, "value": pl.String})
+
+MEASUREMENT_SCHEMA = pl.Schema(
+    [
+        ("measurement_key", _S), ("measurement_uid", _S), ("report_id", _S), ("input", _S), ("domain", _S),
+        ("ingest_day", pl.Date), ("ingest_source", _S), ("source_file", _S), ("source_line", _I),
+        ("is_synthetic", _B), ("measurement_start_time", pl.Datetime("us")), ("measurement_day", pl.Date),
+        ("probe_cc", _S), ("probe_asn", _I), ("probe_network_name", _S),
+        ("resolver_ip", _S), ("resolver_asn", _I), ("resolver_network_name", _S),
+        ("software_name", _S), ("software_version", _S), ("test_version", _S), ("test_runtime", pl.Float64),
+        # DNS
+        ("dns_experiment_failure", _S), ("dns_failure", _S), ("dns_answers", _LS), ("dns_answer_asns", _LI),
+        ("dns_cnames", _LS), ("doh_answers", _LS), ("dns_udp_answers", _LS), ("dns_udp_failure", _S),
+        ("dns_consistency", _S),
+        # TCP
+        ("tcp_attempts", _I), ("tcp_failures", _I), ("tcp_failure", _S), ("tcp_blocked", _I),
+        ("tcp_ok_ips", _LS), ("tcp_failed_ips", _LS),
+        # TLS
+        ("tls_attempts", _I), ("tls_failures", _I), ("tls_failure", _S), ("tls_ok_ips", _LS),
+        ("tls_failed_ips", _LS),
+        # HTTP
+        ("http_experiment_failure", _S), ("http_failure", _S), ("http_request_url", _S),
+        ("http_redirects", _I), ("http_status", _I), ("http_body_length", _I), ("http_body_truncated", _B),
+        ("http_body_sha1", _S), ("http_title", _S), ("http_headers", pl.List(HEADER)), ("http_body_sample", _S),
+        # Control
+        ("control_failure", _S), ("control_dns_failure", _S), ("control_dns_addrs", _LS),
+        ("control_dns_asns", _LI), ("control_tcp_ok", _I), ("control_tcp_failures", _I),
+        ("control_tls_ok", _I), ("control_tls_failures", _I), ("control_tls_failure", _S),
+        ("control_http_failure", _S), ("control_http_status", _I), ("control_http_body_length", _I),
+        ("control_http_title", _S),
+        # The probe's own analysis
+        ("probe_blocking", _S), ("probe_accessible", _B), ("x_blocking_flags", _I), ("body_length_match", _B),
+        ("body_proportion", pl.Float64), ("status_code_match", _B), ("headers_match", _B), ("title_match", _B),
+    ]
+)
+
+COLUMNS: tuple[str, ...] = tuple(MEASUREMENT_SCHEMA.names())
+
+
+def rows_to_frame(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    """Parsed rows (dicts keyed by column name) as a frame in the `measurements` schema.
+
+    Built column by column: Polars constructs typed columns from Python lists much faster than it
+    infers structs row by row, and ingest turns millions of rows into frames.
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
+    columns = {name: [row[name] for row in rows] for name in COLUMNS}
+    return pl.DataFrame(columns, schema=MEASUREMENT_SCHEMA)

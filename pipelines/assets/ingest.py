@@ -1,0 +1,116 @@
+"""Ingest: OONI web_connectivity measurements into `measurements`, one daily partition at a time.
+
+Wiring only: ooni_ingest fetches and parses, warehouse.ingest_run loads each day in one
+transaction. A year is one run (`BackfillPolicy.single_run`): the asset receives the whole range
+and commits day by day, so a failure part-way keeps the days already done, and a re-run replaces them.
+"""
+
+
+import json
+from datetime import timedelta
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from pipelines.partitions import daily_partitions
+from pipelines.resources import ImapSettingsResource, WarehouseResource
+
+SKIP_RATE_CHECK = "skip_rate"
+
+
+@dg.asset(
+    name="ooni_measurements",
+    group_name="ingest",
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="duckdb_writer",
+    kinds={"duckdb", "python"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            SKIP_RATE_CHECK,
+            asset="ooni_measurements",
+            description=(
+                "Share of lines skipped as bad input (truncated gzip, invalid JSON, unknown test versions, "
+                "missing test_keys, ...) stays at or under settings.ingest.max_skip_rate."
+            ),
+        )
+    ],
+    description=(
+        "One row per web_connectivity measurement (tier 0). Daily partitions are upload days for the "
+        "bucket and local mirrors, measurement days for the API and plain files; counts of what was "
+        "skipped, by reason and file, are in ingest_files and ingest_skips."
+    ),
+)
+def ooni_measurements(
+    context: AssetExecutionContext, warehouse: WarehouseResource, imap_settings: ImapSettingsResource
+):
+    from ooni_ingest.http import HttpClient
+    from ooni_ingest.progress import callback_if_requested
+    from ooni_ingest.sources import open_source
+    from warehouse.ingest_run import BAD_INPUT_REASONS, run_ingest
+
+    settings = imap_settings.load()
+    window = context.partition_time_window
+    first, last = window.start.date(), window.end.date() - timedelta(days=1)
+    ingest = settings.ingest
+    http = HttpClient(timeout=ingest.http_timeout_seconds, max_retries=ingest.max_retries)
+    source = open_source(
+        ingest.source, country=ingest.country, cache_dir=settings.paths.cache_dir,
+        s3_endpoint=ingest.s3_endpoint, api_endpoint=ingest.api_endpoint, http=http,
+    )
+    context.log.info(f"ingesting {first}..{last} from {ingest.source} for {ingest.country}")
+    progress, bar = callback_if_requested((last - first).days + 1)
+    try:
+        with warehouse.connect() as con:
+            summary = run_ingest(con, source, first, last, country=ingest.country, progress=progress,
+                                 spool_root=settings.paths.cache_dir / "spool")
+    finally:
+        http.close()
+        if bar:
+            bar.close()
+
+    skipped = dict(sorted(summary.skipped.items()))
+    # One run covers the whole range; these are the run's totals, recorded on each partition of it.
+    metadata = {
+        "run_range": f"{first}..{last}",
+        "source": ingest.source,
+        "country": ingest.country,
+        "days": summary.days,
+        "files": summary.files,
+        "incomplete_files": summary.incomplete_files,
+        "lines": summary.lines,
+        "stored": summary.stored,
+        "skipped_by_reason": dg.MetadataValue.json(skipped),
+        "skip_examples": dg.MetadataValue.json(summary.examples),
+        "bad_input": summary.bad_input,
+        "taken_from_other_days": summary.taken_from_other_days,
+        "seconds": round(summary.seconds, 2),
+        "measurements_per_second": round(summary.rows_per_second, 1),
+        "megabytes_read": round(summary.bytes / 1e6, 1),
+        "retries": http.retries_done,
+    }
+    context.log.info(f"ingest summary: {json.dumps({k: v for k, v in summary.as_dict().items() if k != 'examples'})}")
+    yield dg.MaterializeResult(metadata=metadata)
+    limit = ingest.max_skip_rate
+    yield dg.AssetCheckResult(
+        check_name=SKIP_RATE_CHECK,
+        passed=summary.skip_rate <= limit,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"{summary.bad_input} of {summary.lines} lines were bad input ({summary.skip_rate:.2%}; limit {limit:.2%})",
+        metadata={
+            "skip_rate": summary.skip_rate,
+            "max_skip_rate": limit,
+            "bad_input_by_reason": dg.MetadataValue.json(
+                {reason: count for reason, count in skipped.items() if reason in BAD_INPUT_REASONS}
+            ),
+        },
+    )
+
+
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection="key:ooni_measurements",
+    description="Ingest a range of days only (what `imap ingest` runs); a range is one run.",
+)
+
+JOBS = [ingest_job]

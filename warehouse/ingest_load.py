@@ -1,0 +1,135 @@
+"""Loading one ingest partition (an ingest day) into the warehouse, in one transaction.
+
+`replace_ingest_partition` deletes the day's measurements, ingest_files and ingest_skips rows,
+inserts the new ones, removes the same measurements from other partitions, and commits; on any
+error it rolls back, so a day is either fully the old one or fully the new one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from warehouse.db import read_sql
+
+FILES_SCHEMA = pl.Schema(
+    {
+        "ingest_day": pl.Date, "ingest_source": pl.String, "source_file": pl.String, "bytes": pl.Int64,
+        "lines": pl.Int64, "stored": pl.Int64, "skipped": pl.Int64, "complete": pl.Boolean,
+        "ingested_at": pl.Datetime("us"),
+    }
+)
+SKIPS_SCHEMA = pl.Schema(
+    {
+        "ingest_day": pl.Date, "ingest_source": pl.String, "source_file": pl.String, "reason": pl.String,
+        "count": pl.Int64, "first_line": pl.Int64, "example": pl.String,
+    }
+)
+
+
+@dataclass
+class PartitionLoad:
+    day: date
+    stored: int
+    duplicates: int
+    taken_from_other_days: int
+
+
+def statements(sql: str) -> list[str]:
+    """The statements of a .sql file (DuckDB prepares one statement at a time when given parameters)."""
+    without_comments = re.sub(r"--[^\n]*", "", sql)
+    return [part.strip() for part in without_comments.split(";") if part.strip()]
+
+
+def _execute_file(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list[Any]:
+    results = []
+    for statement in statements(read_sql(name)):
+        results.append(con.execute(statement, params or {}).fetchall())
+    return results
+
+
+def replace_ingest_partition(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    ingest_day: date,
+    ingest_source: str,
+    tables: Iterable[tuple[str, pa.Table | pl.DataFrame]],
+    files: Iterable[dict[str, Any]],
+    skips: Iterable[dict[str, Any]],
+) -> PartitionLoad:
+    """Replace partition ``ingest_day`` with ``tables`` ((source_file, rows) in the measurements schema).
+
+    ``files`` and ``skips`` are ingest_files / ingest_skips rows without the partition columns.
+    Measurements repeated within the partition are stored once and counted as `duplicate` skips of
+    the file that repeated them (``files`` stored/skipped counts are adjusted to match).
+    """
+    params = {"ingest_day": ingest_day}
+    files = [dict(f) for f in files]
+    skips = [dict(s) for s in skips]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _execute_file(con, "ingest_delete_partition.sql", params)
+        stored = duplicates = 0
+        for source_file, table in tables:
+            con.register("ingest_batch", table)
+            try:
+                (((inserted,),),) = _execute_file(con, "ingest_insert_measurements.sql", params)
+            finally:
+                con.unregister("ingest_batch")
+            rows = table.num_rows if isinstance(table, pa.Table) else table.height
+            stored += inserted
+            if inserted < rows:
+                duplicates += rows - inserted
+                _count_duplicates(files, skips, source_file, rows - inserted)
+        (((taken,),),) = _execute_file(con, "ingest_remove_other_partitions.sql", params)
+        _insert_accounting(con, ingest_day, ingest_source, files, skips)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return PartitionLoad(ingest_day, stored, duplicates, taken)
+
+
+def _count_duplicates(files: list[dict], skips: list[dict], source_file: str, count: int) -> None:
+    for account in files:
+        if account["source_file"] == source_file:
+            account["stored"] -= count
+            account["skipped"] += count
+            break
+    for skip in skips:
+        if skip["source_file"] == source_file and skip["reason"] == "duplicate":
+            skip["count"] += count
+            return
+    skips.append(
+        {
+            "source_file": source_file, "reason": "duplicate", "count": count, "first_line": None,
+            "example": "the same measurement_key appeared earlier in this partition",
+        }
+    )
+
+
+def _insert_accounting(
+    con: duckdb.DuckDBPyConnection, day: date, source: str, files: list[dict], skips: list[dict]
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    partition = {"ingest_day": day, "ingest_source": source}
+    files_frame = pl.DataFrame(
+        [{**partition, **f, "ingested_at": now} for f in files], schema=FILES_SCHEMA, orient="row"
+    ) if files else pl.DataFrame(schema=FILES_SCHEMA)
+    skips_frame = pl.DataFrame(
+        [{**partition, **s} for s in skips], schema=SKIPS_SCHEMA, orient="row"
+    ) if skips else pl.DataFrame(schema=SKIPS_SCHEMA)
+    con.register("ingest_files_batch", files_frame)
+    con.register("ingest_skips_batch", skips_frame)
+    try:
+        _execute_file(con, "ingest_insert_accounting.sql")
+    finally:
+        con.unregister("ingest_files_batch")
+        con.unregister("ingest_skips_batch")

@@ -1,0 +1,85 @@
+"""What the warehouse holds for a range of ingest days: files, measurements, skips, month totals.
+
+Printed by `imap ingest` after a run (and after a failed one, to show what was kept).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+
+from warehouse.ingest_run import BAD_INPUT_REASONS
+
+# A content-filtered file has one ingest_files row per day it fed; its home-day row carries all its
+# lines, so per file the maximum is the file's own count.
+FILES_SQL = """
+SELECT count(*), coalesce(sum(bytes), 0), coalesce(sum(lines), 0), count(*) FILTER (WHERE NOT complete)
+FROM (
+    SELECT source_file, max(bytes) AS bytes, max(lines) AS lines, bool_and(complete) AS complete
+    FROM ingest_files WHERE ingest_day BETWEEN $first AND $last GROUP BY source_file
+)
+"""
+SKIPS_SQL = """
+SELECT reason, sum(count)::BIGINT FROM ingest_skips
+WHERE ingest_day BETWEEN $first AND $last GROUP BY reason ORDER BY 2 DESC, 1
+"""
+MONTHS_SQL = """
+SELECT date_trunc('month', measurement_day)::DATE AS month, count(*) FROM measurements
+WHERE ingest_day BETWEEN $first AND $last GROUP BY 1 ORDER BY 1
+"""
+
+
+@dataclass
+class RangeReport:
+    first: date
+    last: date
+    files: int = 0
+    bytes: int = 0
+    lines: int = 0
+    incomplete_files: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    months: list[tuple[date, int]] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        return sum(count for _, count in self.months)
+
+    @property
+    def bad_input(self) -> int:
+        return sum(count for reason, count in self.skipped.items() if reason in BAD_INPUT_REASONS)
+
+    def summary_lines(self, seconds: float | None) -> list[str]:
+        out = [
+            f"Days {self.first}..{self.last}: {self.files:,} files ({self.bytes / 1e6:,.1f} MB, "
+            f"{self.incomplete_files} incomplete), {self.lines:,} lines read",
+            f"Stored: {self.stored:,} measurements",
+        ]
+        rate = self.bad_input / self.lines if self.lines else 0.0
+        if self.skipped:
+            out.append(f"Skipped: {sum(self.skipped.values()):,} ({self.bad_input:,} bad input, {rate:.2%} of lines)")
+            for reason, count in self.skipped.items():
+                kind = "bad input" if reason in BAD_INPUT_REASONS else "filtered"
+                out.append(f"  {reason:<22} {count:>10,}  ({kind})")
+        else:
+            out.append("Skipped: nothing")
+        if self.months:
+            out.append("Measurements by measurement month (UTC; late uploads land in later upload days):")
+            for month, count in self.months:
+                earlier = "  (measured before the range: late uploads)" if month < self.first.replace(day=1) else ""
+                out.append(f"  {month:%Y-%m}  {count:>10,}{earlier}")
+        if seconds is not None:
+            per_second = self.stored / seconds if seconds else 0.0
+            out.append(f"Time: {seconds:,.1f} s, {per_second:,.0f} measurements/s, "
+                       f"{self.bytes / 1e6 / seconds if seconds else 0:,.1f} MB/s read (including Dagster start-up)")
+        return out
+
+
+def range_report(con: duckdb.DuckDBPyConnection, first: date, last: date) -> RangeReport:
+    params = {"first": first, "last": last}
+    report = RangeReport(first, last)
+    report.files, report.bytes, report.lines, report.incomplete_files = con.execute(FILES_SQL, params).fetchone()
+    report.skipped = dict(con.execute(SKIPS_SQL, params).fetchall())
+    report.months = [(month, count) for month, count in con.execute(MONTHS_SQL, params).fetchall()]
+    return report
