@@ -47,3 +47,34 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("IMAP_DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("IMAP_REPORT_DIR", str(tmp_path / "report"))
     monkeypatch.setenv("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+# A crafted (synthetic) upstream test-lists directory for the test-list tests: a small legend with
+# real codes and descriptions, a kh.csv and a global.csv. Small enough to read in the test output.
+CRAFTED_LEGEND = """Category Description,New Code,Replaces old code(s),Description
+News Media,NEWS,FEXP,"Major news outlets, regional news outlets and independent media."
+Human Rights Issues,HUMR,HUMR MINR WOMR MINF,Sites dedicated to discussing human rights issues.
+Political Criticism,POLR,POLR POLT,Content that offers critical political viewpoints.
+Social Networking,GRP,GRP,Social networking tools and platforms.
+Miscellaneous content,MISC,MISC KWRD,Sites that don't fit in any category.
+"""
+CRAFTED_KH = """url,category_code,category_description,date_added,source,notes
+https://kh-news.example-synthetic.org/,NEWS,News Media,2020-01-15,crafted,Synthetic test entry
+https://rights.example-synthetic.org/,HUMR,Human Rights Issues,2021-03-01,crafted,"Synthetic, with a comma"
+"""
+CRAFTED_GLOBAL = """url,category_code,category_description,date_added,source,notes
+https://social.example-synthetic.net/,GRP,Social Networking,2014-04-15,crafted,
+http://www.global-news.example-synthetic.net/,NEWS,News Media,2014-04-15,crafted,
+https://video.example-synthetic.net/watch/1,GRP,Social Networking,2014-04-15,crafted,
+"""
+
+
+@pytest.fixture
+def crafted_test_lists(tmp_path: Path) -> Path:
+    """A directory laid out like upstream's lists/ (legend, kh.csv, global.csv), synthetic content."""
+    directory = tmp_path / "crafted-lists"
+    directory.mkdir()
+    (directory / "00-LEGEND-new_category_codes.csv").write_text(CRAFTED_LEGEND, encoding="utf-8")
+    (directory / "kh.csv").write_text(CRAFTED_KH, encoding="utf-8")
+    (directory / "global.csv").write_text(CRAFTED_GLOBAL, encoding="utf-8")
+    return directory

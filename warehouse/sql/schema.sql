@@ -140,7 +140,8 @@ CREATE TABLE IF NOT EXISTS test_list (
     source               VARCHAR,
     notes                VARCHAR,
     list                 VARCHAR NOT NULL,   -- 'kh' (upstream Cambodia list), 'global', 'local' (this project's additions/overrides)
-    upstream_ref         VARCHAR             -- commit of the upstream list the row came from (NULL for local)
+    upstream_ref         VARCHAR,            -- commit of the upstream list the row came from (NULL for local)
+    lists                VARCHAR[]           -- every list the URL is on, winner first (precedence local > kh > global)
 );
 
 -- Blocking fingerprints: OONI's blocking-fingerprints CSVs plus the reviewed local file.
