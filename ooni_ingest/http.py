@@ -18,14 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3.exceptions
 
 USER_AGENT = "imap-ingest/0.1 (OONI web_connectivity data for the Cambodia censorship report)"
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 256 * 1024
 RETRYABLE_EXCEPTIONS = (
     requests.ConnectionError,
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
+    # Raised by the raw stream that downloads read from (a cut connection, a stalled read).
+    urllib3.exceptions.ProtocolError,
+    urllib3.exceptions.ReadTimeoutError,
 )
 
 
@@ -154,7 +158,8 @@ class HttpClient:
                     with open(part, "r+b" if offset else "wb") as out:
                         out.seek(offset)
                         out.truncate()
-                        for chunk in response.iter_content(CHUNK_BYTES):
+                        # Raw bytes as sent (no Content-Encoding decoding): the size must match the listing.
+                        for chunk in response.raw.stream(CHUNK_BYTES, decode_content=False):
                             out.write(chunk)
             size = part.stat().st_size
             if expected_size is not None and size != expected_size:

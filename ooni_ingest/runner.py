@@ -163,13 +163,14 @@ def iter_days(
         fill()
         while in_flight:
             unit, fetched = in_flight.popleft()
-            result: UnitResult = fetched.result().result()
-            fill()
-            # Every dated unit of days before this one has been consumed: those days are complete.
+            # Every unit of the days before this one has been consumed: those days are complete and
+            # are handed over before waiting on this unit, whose fetch may yet fail.
             if unit.ingest_day is not None:
                 while next_day < unit.ingest_day:
                     yield from _finish_day(batches, next_day, state, progress)
                     next_day += timedelta(days=1)
+            result: UnitResult = fetched.result().result()
+            fill()
             _account(result, batches, first, state)
             if progress:
                 progress(state)

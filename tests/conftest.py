@@ -49,6 +49,62 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
+# --- Ingest: real OONI QA measurements turned into a small Cambodian bucket mirror -----------------
+
+
+@pytest.fixture(scope="session")
+def qa_measurements(qa_samples_dir: Path) -> dict[str, dict]:
+    """The QA suite's web_connectivity 0.5 measurements by scenario name (file name without .json)."""
+    import json
+
+    return {path.stem: json.loads(path.read_text()) for path in sorted(qa_samples_dir.glob("*.json"))}
+
+
+@pytest.fixture
+def make_kh_mirror(qa_measurements: dict[str, dict]):
+    """Write a bucket-layout mirror of KH measurements made from the QA samples.
+
+    `make_kh_mirror(root, {date: n_measurements, ...}, files_per_day=2, late=None)` writes
+    `root/raw/YYYYMMDD/HH/KH/webconnectivity/*.jsonl.gz` and returns the measurements written per
+    upload day. Each measurement gets a unique uid and a start time on its upload day (or, for the
+    uids in `late`, on the day before: a late upload).
+    """
+    import gzip
+    import json
+    from datetime import timedelta
+
+    samples = list(qa_measurements.values())
+
+    def make(root: Path, per_day: dict, files_per_day: int = 2, late: set[str] | None = None,
+             extra_lines: list[bytes] | None = None) -> dict:
+        written: dict = {}
+        counter = 0
+        for day, count in sorted(per_day.items()):
+            rows = []
+            for _ in range(count):
+                sample = samples[counter % len(samples)]
+                uid = f"{day:%Y%m%d}T000000Z_webconnectivity_KH_{counter:06d}"
+                measured = day - timedelta(days=1) if late and uid in late else day
+                rows.append({**sample, "probe_cc": "KH", "probe_asn": "AS38623", "measurement_uid": uid,
+                             "report_id": f"{day:%Y%m%d}_KH_report", "measurement_start_time":
+                             f"{measured} {counter % 24:02d}:{counter % 60:02d}:00"})
+                counter += 1
+            written[day] = rows
+            for index in range(files_per_day):
+                chunk = rows[index::files_per_day]
+                hour = f"{index * 3:02d}"
+                path = (root / "raw" / f"{day:%Y%m%d}" / hour / "KH" / "webconnectivity" /
+                        f"{day:%Y%m%d}{hour}_KH_webconnectivity.n1.{index}.jsonl.gz")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                lines = [json.dumps(row).encode() for row in chunk]
+                if extra_lines and index == 0:
+                    lines += extra_lines
+                path.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
+        return written
+
+    return make
+
+
 # A crafted (synthetic) upstream test-lists directory for the test-list tests: a small legend with
 # real codes and descriptions, a kh.csv and a global.csv. Small enough to read in the test output.
 CRAFTED_LEGEND = """Category Description,New Code,Replaces old code(s),Description

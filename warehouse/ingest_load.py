@@ -7,6 +7,7 @@ error it rolls back, so a day is either fully the old one or fully the new one.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -79,10 +80,8 @@ def replace_ingest_partition(
         stored = duplicates = 0
         for source_file, table in tables:
             con.register("ingest_batch", table)
-            try:
-                (((inserted,),),) = _execute_file(con, "ingest_insert_measurements.sql", params)
-            finally:
-                con.unregister("ingest_batch")
+            (((inserted,),),) = _execute_file(con, "ingest_insert_measurements.sql", params)
+            con.unregister("ingest_batch")
             rows = table.num_rows if isinstance(table, pa.Table) else table.height
             stored += inserted
             if inserted < rows:
@@ -93,6 +92,9 @@ def replace_ingest_partition(
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        for view in ("ingest_batch", "ingest_files_batch", "ingest_skips_batch"):
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(view)
         raise
     return PartitionLoad(ingest_day, stored, duplicates, taken)
 
@@ -128,8 +130,6 @@ def _insert_accounting(
     ) if skips else pl.DataFrame(schema=SKIPS_SCHEMA)
     con.register("ingest_files_batch", files_frame)
     con.register("ingest_skips_batch", skips_frame)
-    try:
-        _execute_file(con, "ingest_insert_accounting.sql")
-    finally:
-        con.unregister("ingest_files_batch")
-        con.unregister("ingest_skips_batch")
+    _execute_file(con, "ingest_insert_accounting.sql")
+    con.unregister("ingest_files_batch")
+    con.unregister("ingest_skips_batch")

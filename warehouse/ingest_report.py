@@ -79,7 +79,7 @@ class RangeReport:
 def range_report(con: duckdb.DuckDBPyConnection, first: date, last: date) -> RangeReport:
     params = {"first": first, "last": last}
     report = RangeReport(first, last)
-    report.files, report.bytes, report.lines, report.incomplete_files = con.execute(FILES_SQL, params).fetchone()
+    report.files, report.bytes, report.lines, report.incomplete_files = con.execute(FILES_SQL, params).fetchall()[0]
     report.skipped = dict(con.execute(SKIPS_SQL, params).fetchall())
     report.months = [(month, count) for month, count in con.execute(MONTHS_SQL, params).fetchall()]
     return report

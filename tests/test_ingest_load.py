@@ -1,0 +1,91 @@
+"""Loading partitions: re-runs replace, duplicates are stored once, failures leave the old day whole."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ooni_ingest.sources import LocalSource
+from warehouse.db import connect
+from warehouse.ingest_load import replace_ingest_partition
+from warehouse.ingest_run import run_ingest
+
+D1, D2, D3 = date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3)
+
+
+def counts(con) -> dict:
+    return dict(con.execute("SELECT ingest_day, count(*) FROM measurements GROUP BY 1").fetchall())
+
+
+def test_rerunning_days_replaces_them(tmp_path: Path, make_kh_mirror) -> None:
+    make_kh_mirror(tmp_path / "m", {D1: 5, D2: 7, D3: 3})
+    con = connect(tmp_path / "w.duckdb")
+    source = LocalSource(tmp_path / "m", "KH")
+    for _ in range(2):
+        run_ingest(con, source, D1, D3, country="KH", workers=1)
+    run_ingest(con, source, D2, D2, country="KH", workers=1)
+    assert counts(con) == {D1: 5, D2: 7, D3: 3}
+    assert con.execute("SELECT count(*) FROM ingest_files").fetchall() == [(6,)]
+    # A day whose files disappeared is emptied by its re-run.
+    for path in (tmp_path / "m" / "raw" / "20240303").rglob("*.gz"):
+        path.unlink()
+    run_ingest(con, source, D3, D3, country="KH", workers=1)
+    assert counts(con) == {D1: 5, D2: 7}
+
+
+def test_duplicates_within_and_across_partitions(tmp_path: Path, make_kh_mirror) -> None:
+    written = make_kh_mirror(tmp_path / "m", {D1: 4, D2: 4}, files_per_day=1)
+    # Day 2 re-uploads a measurement of day 1, and repeats one of its own.
+    repeat_of_day1 = json.dumps(written[D1][0]).encode()
+    repeat_of_day2 = json.dumps(written[D2][1]).encode()
+    (path,) = (tmp_path / "m" / "raw" / "20240302").rglob("*.gz")
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()) + repeat_of_day1 + b"\n" + repeat_of_day2 + b"\n"))
+    con = connect(tmp_path / "w.duckdb")
+    summary = run_ingest(con, LocalSource(tmp_path / "m", "KH"), D1, D2, country="KH", workers=1)
+    assert summary.skipped["duplicate"] == 1 and summary.taken_from_other_days == 1
+    assert counts(con) == {D1: 3, D2: 5}
+    assert con.execute("SELECT count(*), count(DISTINCT measurement_key) FROM measurements").fetchall() == [(8, 8)]
+    assert con.execute("SELECT stored, skipped FROM ingest_files WHERE ingest_day = ?", [D2]).fetchall() == [(5, 1)]
+    # Re-running day 1 takes the measurement back: still no duplicates.
+    run_ingest(con, LocalSource(tmp_path / "m", "KH"), D1, D1, country="KH", workers=1)
+    assert counts(con) == {D1: 4, D2: 4}
+
+
+def test_failed_load_rolls_back_to_the_previous_day(tmp_path: Path, make_kh_mirror) -> None:
+    make_kh_mirror(tmp_path / "m", {D1: 6})
+    con = connect(tmp_path / "w.duckdb")
+    run_ingest(con, LocalSource(tmp_path / "m", "KH"), D1, D1, country="KH", workers=1)
+    before = con.execute("SELECT measurement_key FROM measurements ORDER BY 1").fetchall()
+    good = con.sql("SELECT * FROM measurements LIMIT 2").pl()
+
+    def tables():
+        yield "good", good
+        yield "broken", pl.DataFrame({"measurement_key": ["x"], "source_line": [1]})   # NOT NULL columns missing
+    with pytest.raises(Exception, match="NOT NULL|null"):
+        replace_ingest_partition(con, ingest_day=D1, ingest_source="local", tables=tables(), files=[], skips=[])
+    assert con.execute("SELECT measurement_key FROM measurements ORDER BY 1").fetchall() == before
+    assert con.execute("SELECT count(*) FROM ingest_files").fetchall() == [(2,)]
+
+
+def test_late_uploads_count_in_their_measurement_month(tmp_path: Path, make_kh_mirror) -> None:
+    late_uid = "20240301T000000Z_webconnectivity_KH_000000"
+    make_kh_mirror(tmp_path / "m", {D1: 3}, late={late_uid})
+    con = connect(tmp_path / "w.duckdb")
+    run_ingest(con, LocalSource(tmp_path / "m", "KH"), D1, D1, country="KH", workers=1)
+    rows = con.execute("SELECT measurement_day, ingest_day, count(*) FROM measurements GROUP BY 1, 2 ORDER BY 1").fetchall()
+    assert rows == [(date(2024, 2, 29), D1, 1), (D1, D1, 2)]
+
+
+def test_measurements_from_the_future_are_implausible(tmp_path: Path, make_kh_mirror) -> None:
+    written = make_kh_mirror(tmp_path / "m", {D1: 2}, files_per_day=1)
+    future = {**written[D1][0], "measurement_uid": "future", "measurement_start_time": "2024-03-09 00:00:00"}
+    (path,) = (tmp_path / "m").rglob("*.gz")
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()) + json.dumps(future).encode() + b"\n"))
+    con = connect(tmp_path / "w.duckdb")
+    summary = run_ingest(con, LocalSource(tmp_path / "m", "KH"), D1, D1, country="KH", workers=1)
+    assert summary.stored == 2 and summary.skipped["implausible_time"] == 1

@@ -1,0 +1,41 @@
+"""MEASUREMENT_SCHEMA is the `measurements` table, column for column, and parsed rows fit it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from ooni_ingest.parse import MEASUREMENT_SCHEMA, parse_measurement, rows_to_frame
+from warehouse.db import apply_schema
+
+
+def table_schema():
+    con = duckdb.connect()
+    apply_schema(con)
+    return con.sql("SELECT * FROM measurements LIMIT 0").pl().schema, con
+
+
+def test_polars_schema_equals_the_duckdb_table() -> None:
+    schema, _ = table_schema()
+    assert list(MEASUREMENT_SCHEMA.items()) == list(schema.items())
+
+
+def test_parsed_rows_insert_by_name_and_fill_every_not_null_column(qa_measurements) -> None:
+    rows = [
+        parse_measurement(raw, ingest_day=date(2024, 2, 13), ingest_source="local", source_file=name, source_line=None)
+        for name, raw in qa_measurements.items()
+    ]
+    frame = rows_to_frame(rows)
+    assert frame.schema == MEASUREMENT_SCHEMA and frame.height == len(rows)
+    _, con = table_schema()
+    con.register("batch", frame)
+    con.execute("INSERT INTO measurements BY NAME SELECT * FROM batch").fetchall()
+    not_null = [name for name, _, nullable in
+                con.execute("SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+                            "WHERE table_name = 'measurements'").fetchall() if nullable == "NO"]
+    assert "measurement_key" in not_null
+    for column in not_null:
+        assert con.execute(f'SELECT count(*) FROM measurements WHERE "{column}" IS NULL').fetchall() == [(0,)], column
+    back = con.sql("SELECT * FROM measurements ORDER BY source_file").pl()
+    assert back.sort("source_file").equals(frame.sort("source_file"))
