@@ -7,6 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -66,7 +67,7 @@ def test_failed_load_rolls_back_to_the_previous_day(tmp_path: Path, make_kh_mirr
     def tables():
         yield "good", good
         yield "broken", pl.DataFrame({"measurement_key": ["x"], "source_line": [1]})   # NOT NULL columns missing
-    with pytest.raises(Exception, match="NOT NULL|null"):
+    with pytest.raises(duckdb.Error, match=r"NOT NULL"):
         replace_ingest_partition(con, ingest_day=D1, ingest_source="local", tables=tables(), files=[], skips=[])
     assert con.execute("SELECT measurement_key FROM measurements ORDER BY 1").fetchall() == before
     assert con.execute("SELECT count(*) FROM ingest_files").fetchall() == [(2,)]

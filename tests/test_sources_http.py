@@ -94,7 +94,7 @@ def test_download_resumes_with_range_after_a_cut_and_renames_atomically(tmp_path
     data = bytes(range(256)) * 2000
     target = tmp_path / "cache" / "obj.jsonl.gz"
     with LoopbackServer(ranged(data, first_cut=300_000)) as server:
-        http, waits = client()
+        http, _ = client()
         assert http.download(server.url + "/obj", target, expected_size=len(data)) == target
         assert target.read_bytes() == data
         ranges = [r.headers.get("Range") for r in server.requests]
