@@ -137,7 +137,7 @@ def _identity(fields: list[str]) -> tuple[str, str, str]:
     return (with_trailing_slash(fields[0].strip()), " ".join(fields[4].split()), " ".join(fields[5].split()))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(ANY_ROW, max_size=12), sort=st.booleans(), day_first=st.booleans())
 def test_fix_never_loses_a_row(rows: list[list[str]], sort: bool, day_first: bool) -> None:
     buffer = io.StringIO()

@@ -1,0 +1,88 @@
+"""The Dagster wiring: the `test_list` asset fills the warehouse, its checks lint, the sensor notices
+edits to the project's list."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.assets import test_list as module
+from pipelines.resources import ImapSettingsResource, WarehouseResource
+from warehouse.db import connect
+
+HEADER = "url,category_code,category_description,date_added,source,notes\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    directory = tmp_path / "project"
+    (directory / "test_lists" / "data").mkdir(parents=True)
+    return directory
+
+
+def resources(project: Path, lists_from: Path, db: Path) -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource(database=str(db)),
+        "imap_settings": ImapSettingsResource(
+            project_dir=str(project), overrides_json=json.dumps({"upstream.test_lists_from": str(lists_from)})),
+    }
+
+
+def materialize(project: Path, lists_from: Path, db: Path) -> dg.ExecuteInProcessResult:
+    return dg.materialize([module.test_list, module.local_list_lint, module.upstream_lists_lint],
+                          resources=resources(project, lists_from, db), raise_on_error=False)
+
+
+def test_asset_loads_the_effective_list_and_checks_lint(project: Path, crafted_test_lists: Path,
+                                                        tmp_path: Path) -> None:
+    local = project / "test_lists" / "data" / "kh-local.csv"
+    local.write_text(HEADER + "https://local.example-synthetic.org/,NEWS,News Media,2025-01-01,project,\n")
+    db = tmp_path / "warehouse.duckdb"
+    result = materialize(project, crafted_test_lists, db)
+    assert result.success
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["rows"].value == 6
+    assert (metadata["rows_local"].value, metadata["rows_kh"].value, metadata["rows_global"].value) == (1, 2, 3)
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks["local_list_lint"].passed and checks["upstream_lists_lint"].passed
+    with connect(db) as con:
+        assert con.execute("SELECT list, count(*) FROM test_list GROUP BY list ORDER BY list").fetchall() == [
+            ("global", 3), ("kh", 2), ("local", 1)]
+
+    # a broken local entry: still loaded (the report keeps working), but the lint check fails
+    local.write_text(HEADER + "https://local.example-synthetic.org,NEWS,News Media,2025-01-01,project,\n")
+    result = materialize(project, crafted_test_lists, db)
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["local_list_lint"].passed
+    assert "invalid-url" in checks["local_list_lint"].metadata["first_errors"].value
+    with connect(db) as con:
+        assert con.execute("SELECT count(*) FROM test_list").fetchone() == (6,)
+
+
+def test_asset_fails_clearly_without_any_upstream(project: Path, tmp_path: Path) -> None:
+    result = materialize(project, tmp_path / "nowhere", tmp_path / "warehouse.duckdb")
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "upstream test lists unavailable" in failure.step_failure_data.error.message
+
+
+def test_sensor_requests_a_run_when_the_file_changes(project: Path, crafted_test_lists: Path, tmp_path: Path) -> None:
+    local = project / "test_lists" / "data" / "kh-local.csv"
+    local.write_text(HEADER)
+    settings = resources(project, crafted_test_lists, tmp_path / "w.duckdb")["imap_settings"]
+
+    def evaluate(cursor: str | None):
+        context = dg.build_sensor_context(cursor=cursor, resources={"imap_settings": settings})
+        return module.local_test_list_sensor(context)
+
+    first = evaluate(None)
+    assert isinstance(first, dg.SensorResult) and len(first.run_requests) == 1
+    assert isinstance(evaluate(first.cursor), dg.SkipReason)
+    local.write_text(HEADER + "https://new.example-synthetic.org/,NEWS,News Media,2025-01-01,v,\n")
+    second = evaluate(first.cursor)
+    assert isinstance(second, dg.SensorResult) and second.cursor != first.cursor
+    assert module.local_test_list_sensor.default_status == dg.DefaultSensorStatus.STOPPED
+    assert module.local_test_list_sensor in module.SENSORS and module.test_list_job in module.JOBS
