@@ -15,7 +15,7 @@ from warehouse.cli_common import settings_from_args
 
 EXAMPLES = """\
 examples:
-  imap testlist add https://example-news.com.kh --category NEWS --source "iMAP volunteers"
+  imap testlist add https://news.example.org --category NEWS --source "iMAP volunteers"
   imap testlist lint                      # the project's list, upstream's rules + warnings
   imap testlist lint ../test-lists/lists  # a directory, exactly as upstream CI lints it
   imap testlist fix                       # safe fixes in place (--check to only show them)
