@@ -1,0 +1,78 @@
+-- Tier 3: one verdict per (month, ASN, domain) for measurement months in [$first_month, $last_month].
+--
+-- Reads measurement_judgments and networks; needs the macros of classify_macros.sql. Months are
+-- measurement months (measurement_day), whatever day the measurement was uploaded. Networks whose
+-- kind is excluded (networks.exclude_from_verdicts: VPN exits, foreign hosting) get no cells.
+-- Thresholds are parameters (warehouse.settings.ClassificationThresholds); $z is the normal
+-- quantile of the one-sided confidence level. Verdicts, first match wins:
+--   insufficient  fewer than $min_measurements measurements or $min_days distinct days
+--   confirmed     at least $confirmed_min measurements matched an ISP/national fingerprint
+--   likely        Wilson lower bound of the ISP-blocked share >= $likely_lower_bound, one method behind
+--                 >= $likely_method_share of the blocked measurements, blocked on >= $likely_blocked_days days
+--   down          at least $down_share of the measurements found the site down everywhere
+--   accessible    Wilson upper bound of the ISP-blocked share <= $accessible_upper_bound
+--   inconclusive  anything else (mixed evidence, or mostly inconclusive measurements)
+WITH
+judged AS (
+    SELECT j.*, date_trunc('month', j.measurement_day)::DATE AS month,
+           j.outcome = 'blocked' AND NOT j.local_filtering AS isp_blocked
+    FROM measurement_judgments j
+    LEFT JOIN networks n ON n.asn = j.probe_asn
+    WHERE j.measurement_day >= $first_month
+      AND j.measurement_day < date_add($last_month, INTERVAL 1 MONTH)
+      AND NOT coalesce(n.exclude_from_verdicts, false)
+      AND ($country IS NULL OR j.probe_cc = $country)
+),
+cells AS (
+    SELECT
+        month, probe_asn AS asn, domain, probe_cc,
+        count(*)::INTEGER AS measurements,
+        count_if(outcome = 'ok')::INTEGER AS ok_count,
+        count_if(outcome = 'blocked')::INTEGER AS blocked_count,
+        count_if(outcome = 'down')::INTEGER AS down_count,
+        count_if(outcome = 'inconclusive')::INTEGER AS inconclusive_count,
+        count_if(isp_blocked)::INTEGER AS isp_blocked_count,
+        count_if(outcome = 'blocked' AND confirmed)::INTEGER AS confirmed_count,
+        count_if(outcome = 'blocked' AND local_filtering)::INTEGER AS local_filtering_count,
+        count_if(coalesce(probe_anomaly, false))::INTEGER AS ooni_anomaly_count,
+        count(DISTINCT measurement_day)::INTEGER AS days,
+        (count(DISTINCT measurement_day) FILTER (WHERE isp_blocked))::INTEGER AS blocked_days,
+        list(DISTINCT fingerprint_name ORDER BY fingerprint_name) FILTER (WHERE confirmed) AS fingerprints,
+        (list(measurement_uid ORDER BY confirmed DESC, measurement_start_time DESC)
+            FILTER (WHERE isp_blocked AND measurement_uid IS NOT NULL))[1:3] AS example_measurement_uids
+    FROM judged
+    GROUP BY ALL
+),
+method_counts AS (
+    SELECT month, asn, domain, probe_cc,
+           list(struct_pack(method := method, count := n::INTEGER) ORDER BY n DESC, method) AS method_counts
+    FROM (
+        SELECT month, probe_asn AS asn, domain, probe_cc, method, count(*) AS n
+        FROM judged WHERE isp_blocked GROUP BY ALL
+    )
+    GROUP BY ALL
+),
+bounded AS (
+    SELECT
+        c.*,
+        m.method_counts,
+        m.method_counts[1].method AS method,
+        m.method_counts[1].count / nullif(c.isp_blocked_count, 0) AS method_share,
+        list_transform(m.method_counts, lambda x: x.method) AS methods,
+        imap_wilson_lower(c.isp_blocked_count, c.isp_blocked_count + c.ok_count, $z) AS blocked_share_lower,
+        imap_wilson_upper(c.isp_blocked_count, c.isp_blocked_count + c.ok_count, $z) AS blocked_share_upper
+    FROM cells c
+    LEFT JOIN method_counts m USING (month, asn, domain, probe_cc)
+)
+SELECT
+    *,
+    CASE
+        WHEN measurements < $min_measurements OR days < $min_days THEN 'insufficient'
+        WHEN confirmed_count >= $confirmed_min THEN 'confirmed'
+        WHEN blocked_share_lower >= $likely_lower_bound AND method_share >= $likely_method_share
+             AND blocked_days >= $likely_blocked_days THEN 'likely'
+        WHEN down_count >= $down_share * measurements THEN 'down'
+        WHEN blocked_share_upper <= $accessible_upper_bound AND ok_count > 0 THEN 'accessible'
+        ELSE 'inconclusive'
+    END AS verdict
+FROM bounded
