@@ -148,3 +148,18 @@ def urlhost_ascii(url: str) -> bool:
     rest = url.split("://", 1)[-1]
     host = rest.split("/", 1)[0].split("?", 1)[0]
     return host.isascii()
+
+
+def dead_warnings(listfile: ListFile, unreachable: dict[str, tuple[int, datetime.date, str]]) -> list[Finding]:
+    """`possibly-dead` warnings from the warehouse (see test_lists.coverage.unreachable_domains)."""
+    found = []
+    for row in listfile.data_rows():
+        host = hostname_of(row.fields[0])
+        if host in unreachable:
+            count, last, failure = unreachable[host]
+            found.append(Finding(
+                listfile.path, row.line, "possibly-dead", "warning",
+                f"OONI's control could not reach {host} in any of {count} measurements up to {last} ({failure})",
+                row.fields[0], "keep it unless the domain is gone for good: upstream keeps dead domains "
+                               "on country lists, since a domain can stay blocked after its site is gone"))
+    return found

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from warehouse.cli_common import settings_from_args
+from warehouse.cli_common import add_db_option, settings_from_args
 
 EXAMPLES = """\
 examples:
@@ -67,6 +67,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lint.add_argument("--strict", action="store_true", help="warnings fail the run too")
     lint.add_argument("--no-warnings", action="store_true", help="report upstream's rules only")
     lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.add_argument("--dead-sites", action="store_true",
+                      help="also warn about sites OONI's control could not reach (reads the warehouse)")
+    lint.add_argument("--since", metavar="YYYY-MM-DD", help="for --dead-sites: measurements since (default: a year ago)")
+    add_db_option(lint)
     lint.set_defaults(handler=handle_lint)
 
     fix = commands.add_parser("fix", help="apply the safe fixes; never drops or damages a row",
@@ -195,6 +199,10 @@ def handle_lint(args: argparse.Namespace) -> int:
                 return _fail(f"{workspace.local_path} does not exist; create it with imap testlist add")
             paths = [workspace.local_path]
     result = lint_paths(paths, context, warnings=not args.no_warnings)
+    if args.dead_sites:
+        status = _add_dead_site_warnings(args, result)
+        if status:
+            return status
     if args.format == "json":
         print(json.dumps({"files": result.files, "rows": result.rows, "errors": result.errors,
                           "warnings": result.warnings, "findings": [f.as_dict() for f in result.findings]},
@@ -208,6 +216,31 @@ def handle_lint(args: argparse.Namespace) -> int:
         print(f"{len(result.files)} file(s), {result.rows} rows: {result.errors} error(s), "
               f"{result.warnings} warning(s){verdict}")
     return 1 if result.errors or (args.strict and result.warnings) else 0
+
+
+def _add_dead_site_warnings(args: argparse.Namespace, result: Any) -> int:
+    import datetime
+
+    from test_lists import csvfile
+    from test_lists.advice import dead_warnings
+    from test_lists.coverage import unreachable_domains
+    from warehouse.db import connect
+
+    try:
+        since = (datetime.date.fromisoformat(args.since) if args.since
+                 else datetime.date.today() - datetime.timedelta(days=365))
+    except ValueError:
+        return _fail(f"--since {args.since!r} is not a YYYY-MM-DD date")
+    db_path = _settings(args).paths.db_path
+    try:
+        with connect(db_path, read_only=True) as con:
+            unreachable = unreachable_domains(con, since)
+    except Exception as exc:  # a missing or locked warehouse: say which, do not lint half
+        return _fail(f"--dead-sites: cannot read the warehouse {db_path}: {exc}")
+    for path in result.files:
+        result.findings += dead_warnings(csvfile.read(path), unreachable)
+    result.findings.sort(key=lambda f: (result.files.index(f.path) if f.path in result.files else 0, f.line))
+    return 0
 
 
 def handle_fix(args: argparse.Namespace) -> int:

@@ -1,7 +1,6 @@
-"""Coverage inputs for the report: which entries of the effective list were measured, how often.
-
-The report's "test list review" needs the entries never or rarely measured in the period; this is
-the one query that answers it, over the warehouse's `test_list` and `measurements` tables.
+"""What the measurements say about list entries: how often each was measured (the report's "test
+list review" of entries never or rarely measured) and which sites OONI's control could not reach
+(the lint's `possibly-dead` warning). Queries over the warehouse's `test_list` and `measurements`.
 """
 
 from __future__ import annotations
@@ -13,11 +12,23 @@ import duckdb
 import polars as pl
 
 
+def _sql(name: str) -> str:
+    return resources.files("test_lists.sql").joinpath(name).read_text(encoding="utf-8")
+
+
 def list_coverage(con: duckdb.DuckDBPyConnection, start: datetime.date, end: datetime.date) -> pl.DataFrame:
     """One row per test-list URL with its measurement counts for days in ``[start, end)``.
 
     Columns: url, domain, category_code, category_description, list, lists, url_measurements,
     url_asns, first_measured, last_measured, domain_measurements. Least measured first.
     """
-    sql = resources.files("test_lists.sql").joinpath("list_coverage.sql").read_text(encoding="utf-8")
-    return con.sql(sql, params={"start": start, "end": end}).pl()
+    return con.sql(_sql("list_coverage.sql"), params={"start": start, "end": end}).pl()
+
+
+def unreachable_domains(con: duckdb.DuckDBPyConnection, since: datetime.date,
+                        min_measurements: int = 3) -> dict[str, tuple[int, datetime.date, str]]:
+    """Domains OONI's control could not reach in any measurement since ``since``:
+    domain -> (measurements, last measured, last control failure). Input for a warning only."""
+    rows = con.execute(_sql("unreachable_domains.sql"),
+                       {"since": since, "min_measurements": min_measurements}).fetchall()
+    return {domain: (count, last, failure) for domain, count, last, failure in rows}

@@ -144,3 +144,22 @@ def test_the_project_list_in_the_repository_passes(synced: Path, capsys) -> None
     assert csvfile.read(path).has_canonical_header
     status, out, _ = run(capsys, "lint", "--no-warnings", str(path))
     assert status == 0, out
+
+
+def test_lint_dead_sites_reads_the_warehouse(synced: Path, local: Path, tmp_path: Path, capsys) -> None:
+    from warehouse.db import connect
+
+    local.write_text(HEADER + "https://gone.example-synthetic.org/,NEWS,News Media,2024-01-01,v,\n")
+    db = tmp_path / "w.duckdb"
+    status, _, err = run(capsys, "lint", "--dead-sites", "--db", str(db), str(local))
+    assert status == 2 and "cannot read the warehouse" in err
+    with connect(db) as con:
+        for i in range(3):
+            con.execute(
+                "INSERT INTO measurements (measurement_key, input, domain, ingest_day, ingest_source, source_file, "
+                "is_synthetic, measurement_start_time, measurement_day, probe_cc, probe_asn, test_version, "
+                "control_dns_failure) VALUES (?, 'https://gone.example-synthetic.org/', 'gone.example-synthetic.org', "
+                "DATE '2025-03-01', 'local', 'x', true, TIMESTAMP '2025-03-01 00:00:00', DATE '2025-03-01', 'KH', "
+                "38623, '0.5.28', 'dns_nxdomain_error')", [f"m{i}"])
+    status, out, _ = run(capsys, "lint", "--dead-sites", "--since", "2025-01-01", "--db", str(db), str(local))
+    assert status == 0 and f"{local}:2: warning [possibly-dead]" in out

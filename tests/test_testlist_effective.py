@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from test_lists import csvfile, effective
-from test_lists.coverage import list_coverage
+from test_lists.advice import dead_warnings
+from test_lists.coverage import list_coverage, unreachable_domains
 from test_lists.legend import Legend, load_legend
 from test_lists.urls import hostname_of
 from warehouse.db import connect
@@ -85,27 +86,46 @@ def test_table_is_replaced_in_one_transaction() -> None:
     assert effective.read(con).height == 4  # the failed replacement left the table as it was
 
 
+def add_measurement(con, key: str, url: str, asn: int, when: datetime.date, control_dns_failure=None) -> None:
+    con.execute(
+        "INSERT INTO measurements (measurement_key, input, domain, ingest_day, ingest_source, source_file, "
+        "is_synthetic, measurement_start_time, measurement_day, probe_cc, probe_asn, test_version, "
+        "control_dns_failure) VALUES (?, ?, ?, ?, 'local', 'crafted', true, ?, ?, 'KH', ?, '0.5.28', ?)",
+        [key, url, hostname_of(url), when, datetime.datetime.combine(when, datetime.time()), when, asn,
+         control_dns_failure])
+
+
 def test_coverage_counts_measurements_per_entry() -> None:
     con = connect(":memory:")
     effective.store(con, merged().frame)
     day = datetime.date(2025, 3, 1)
-    for key, url, asn, when in [
-        ("m1", "https://kh.example-synthetic.org/", 38623, day),
-        ("m2", "https://kh.example-synthetic.org/", 131178, day + datetime.timedelta(days=3)),
-        ("m3", "https://kh.example-synthetic.org/other", 38623, day),
-        ("m4", "https://global.example-synthetic.org/", 38623, datetime.date(2024, 12, 31)),  # outside
-    ]:
-        con.execute(
-            "INSERT INTO measurements (measurement_key, input, domain, ingest_day, ingest_source, source_file, "
-            "is_synthetic, measurement_start_time, measurement_day, probe_cc, probe_asn, test_version) "
-            "VALUES (?, ?, ?, ?, 'local', 'crafted', true, ?, ?, 'KH', ?, '0.5.28')",
-            [key, url, hostname_of(url), when, datetime.datetime.combine(when, datetime.time()), when, asn])
+    add_measurement(con, "m1", "https://kh.example-synthetic.org/", 38623, day)
+    add_measurement(con, "m2", "https://kh.example-synthetic.org/", 131178, day + datetime.timedelta(days=3))
+    add_measurement(con, "m3", "https://kh.example-synthetic.org/other", 38623, day)
+    add_measurement(con, "m4", "https://global.example-synthetic.org/", 38623, datetime.date(2024, 12, 31))
     coverage = {r["url"]: r for r in list_coverage(con, datetime.date(2025, 1, 1),
                                                    datetime.date(2026, 1, 1)).iter_rows(named=True)}
     kh = coverage["https://kh.example-synthetic.org/"]
     assert (kh["url_measurements"], kh["url_asns"], kh["domain_measurements"]) == (2, 2, 3)
     assert (kh["first_measured"], kh["last_measured"]) == (day, day + datetime.timedelta(days=3))
     assert coverage["https://global.example-synthetic.org/"]["url_measurements"] == 0
+
+
+def test_sites_the_control_never_reached_are_a_warning_only() -> None:
+    con = connect(":memory:")
+    day = datetime.date(2025, 3, 1)
+    for i in range(3):
+        add_measurement(con, f"d{i}", "https://gone.example-synthetic.org/", 38623, day, "dns_nxdomain_error")
+        add_measurement(con, f"a{i}", "https://alive.example-synthetic.org/", 38623, day,
+                        "dns_nxdomain_error" if i else None)
+    add_measurement(con, "f0", "https://few.example-synthetic.org/", 38623, day, "dns_nxdomain_error")
+    unreachable = unreachable_domains(con, datetime.date(2025, 1, 1))
+    assert unreachable == {"gone.example-synthetic.org": (3, day, "dns_nxdomain_error")}
+    assert unreachable_domains(con, datetime.date(2025, 6, 1)) == {}
+    found = dead_warnings(listfile("kh-local.csv",
+                                   "https://gone.example-synthetic.org/,NEWS,News Media,2020-01-01,v,",
+                                   "https://alive.example-synthetic.org/,NEWS,News Media,2020-01-01,v,"), unreachable)
+    assert [(f.line, f.rule, f.severity) for f in found] == [(2, "possibly-dead", "warning")]
 
 
 @pytest.mark.shared
