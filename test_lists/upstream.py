@@ -54,8 +54,13 @@ class Snapshot:
 
     @property
     def upstream_ref(self) -> str:
-        """What the warehouse records as the rows' origin: the commit, else the ref as a branch."""
-        return self.commit or f"{self.ref} (branch, commit unknown)"
+        """What the warehouse records as the rows' origin: the commit; else, for a local copy, its
+        content hash (the snapshot's name); else the ref, said to be a branch."""
+        if self.commit:
+            return self.commit
+        if self.ref == "local":
+            return f"local copy {self.directory.name} (commit unknown)"
+        return f"{self.ref} (branch, commit unknown)"
 
     def describe(self) -> str:
         what = f"commit {self.commit}" if self.commit else f"ref {self.ref} (commit not resolved)"

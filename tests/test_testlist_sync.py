@@ -118,8 +118,12 @@ def test_failures_name_the_url_and_leave_the_cache_as_it_was(tmp_path: Path, ups
 def test_from_a_local_copy_records_the_commit_its_source_names(tmp_path: Path, crafted_test_lists: Path) -> None:
     (crafted_test_lists / "SOURCE").write_text(f"citizenlab/test-lists commit {COMMIT} (2026-06-30)\n")
     snapshot = sync_from_directory(tmp_path / "cache", crafted_test_lists)
-    assert snapshot.commit == COMMIT and snapshot.ref == "local"
+    assert snapshot.commit == COMMIT and snapshot.ref == "local" and snapshot.upstream_ref == COMMIT
     assert (snapshot.directory / "kh.csv").read_bytes() == (crafted_test_lists / "kh.csv").read_bytes()
+    (crafted_test_lists / "SOURCE").unlink()
+    unnamed = sync_from_directory(tmp_path / "cache", crafted_test_lists)
+    assert unnamed.commit is None and unnamed.upstream_ref.startswith("local copy sha256-")
+    snapshot = sync_from_directory(tmp_path / "cache", crafted_test_lists)
     (crafted_test_lists / "global.csv").unlink()
     with pytest.raises(SyncError, match=r"global\.csv"):
         sync_from_directory(tmp_path / "cache", crafted_test_lists)
