@@ -1,0 +1,1 @@
+"""Stylesheet and script copied into every report's assets/ folder."""
