@@ -49,6 +49,8 @@ SAMPLE_BODY_PROPORTION = 0.7
 
 
 def normalize_failure(failure: Any) -> str | None:
+    if failure is None:
+        return None
     if not failure:
         return None
     if failure is True:

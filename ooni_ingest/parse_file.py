@@ -13,12 +13,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pyarrow as pa
 import pyarrow.ipc
 
-from ooni_ingest.parse import SkipMeasurement, parse_measurement, rows_to_frame
+from ooni_ingest.parse import SkipMeasurement, parse_measurement
 from ooni_ingest.read import read_measurement_file
+from ooni_ingest.schema import rows_to_arrow
 from ooni_ingest.sources import WorkUnit
 
 BATCH_ROWS = 2000
@@ -82,32 +82,34 @@ class _SpoolWriter:
         self.writer: pa.ipc.RecordBatchFileWriter | None = None
         self.rows = 0
 
-    def write(self, frame: pl.DataFrame) -> None:
-        table = frame.to_arrow()
+    def write(self, table: pa.Table) -> None:
         if self.writer is None:
             self.writer = pa.ipc.new_file(str(self.path), table.schema)
         self.writer.write_table(table)
-        self.rows += frame.height
+        self.rows += table.num_rows
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
 
 
-def _frame(rows: list[dict[str, Any]], result: UnitResult) -> pl.DataFrame:
-    """Rows as a frame; a row whose values do not fit the schema is skipped, not the whole batch."""
+_UNFIT = (TypeError, ValueError, OverflowError, pa.ArrowException)
+
+
+def _table(rows: list[dict[str, Any]], result: UnitResult) -> pa.Table:
+    """Rows as a table; a row whose values do not fit the schema is skipped, not the whole batch."""
     try:
-        return rows_to_frame(rows)
-    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+        return rows_to_arrow(rows)
+    except _UNFIT:
         good = []
         for row in rows:
             try:
-                rows_to_frame([row])
-            except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError) as exc:
+                rows_to_arrow([row])
+            except _UNFIT as exc:
                 result.skip("invalid_field", row["source_line"], f"line {row['source_line']}: {exc}")
             else:
                 good.append(row)
-        return rows_to_frame(good)
+        return rows_to_arrow(good)
 
 
 def parse_unit(task: ParseTask) -> UnitResult:
@@ -120,12 +122,12 @@ def parse_unit(task: ParseTask) -> UnitResult:
 
     def flush(day: date) -> None:
         rows = pending.pop(day)
-        frame = _frame(rows, result)
-        if frame.height:
+        table = _table(rows, result)
+        if table.num_rows:
             writer = writers.get(day)
             if writer is None:
                 writer = writers[day] = _SpoolWriter(task.spool_dir / f"{task.index:06d}-{day.isoformat()}.arrow")
-            writer.write(frame)
+            writer.write(table)
 
     placeholder_day = unit.ingest_day or task.first
     for item in read_measurement_file(task.path):

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 _S = pl.String
 _I = pl.Int32
@@ -56,12 +57,36 @@ MEASUREMENT_SCHEMA = pl.Schema(
 COLUMNS: tuple[str, ...] = tuple(MEASUREMENT_SCHEMA.names())
 
 
-def rows_to_frame(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
-    """Parsed rows (dicts keyed by column name) as a frame in the `measurements` schema.
 
-    Built column by column: Polars constructs typed columns from Python lists much faster than it
-    infers structs row by row, and ingest turns millions of rows into frames.
+def _arrow_type(dtype: pl.DataType) -> pa.DataType:
+    if isinstance(dtype, pl.List):
+        return pa.list_(_arrow_type(dtype.inner))
+    if isinstance(dtype, pl.Struct):
+        return pa.struct([(f.name, _arrow_type(f.dtype)) for f in dtype.fields])
+    if isinstance(dtype, pl.Datetime):
+        return pa.timestamp("us")
+    return {
+        pl.String: pa.string(), pl.Int32: pa.int32(), pl.Int64: pa.int64(), pl.Boolean: pa.bool_(),
+        pl.Float64: pa.float64(), pl.Date: pa.date32(),
+    }[dtype.base_type()]
+
+
+# The same schema for Arrow, which ingest writes directly: pyarrow converts nested Python lists in
+# C++, several times faster than building the equivalent Polars series element by element.
+ARROW_SCHEMA = pa.schema([(name, _arrow_type(dtype)) for name, dtype in MEASUREMENT_SCHEMA.items()])
+
+
+def rows_to_arrow(rows: Iterable[dict[str, Any]]) -> pa.Table:
+    """Parsed rows (dicts keyed by column name) as an Arrow table in the `measurements` schema.
+
+    Raises pyarrow.ArrowInvalid / ArrowTypeError / OverflowError when a value does not fit its column.
     """
     rows = rows if isinstance(rows, list) else list(rows)
-    columns = {name: [row[name] for row in rows] for name in COLUMNS}
-    return pl.DataFrame(columns, schema=MEASUREMENT_SCHEMA)
+    return pa.Table.from_pydict({name: [row[name] for row in rows] for name in COLUMNS}, schema=ARROW_SCHEMA)
+
+
+def rows_to_frame(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    """Parsed rows as a Polars frame in the `measurements` schema (built through Arrow, no copies)."""
+    frame = pl.from_arrow(rows_to_arrow(rows))
+    assert isinstance(frame, pl.DataFrame)
+    return frame

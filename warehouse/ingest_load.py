@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -74,19 +75,27 @@ def replace_ingest_partition(
     params = {"ingest_day": ingest_day}
     files = [dict(f) for f in files]
     skips = [dict(s) for s in skips]
+    # One insert per partition: the day's tables are concatenated without copying (Arrow chunks), and
+    # a single statement deduplicates across all of them.
+    parts = [(name, table.to_arrow() if isinstance(table, pl.DataFrame) else table) for name, table in tables]
+    offered = Counter()
+    for name, table in parts:
+        offered[name] += table.num_rows
+    batch = pa.concat_tables([table for _, table in parts], promote_options="permissive") if parts else None
     con.execute("BEGIN TRANSACTION")
     try:
         _execute_file(con, "ingest_delete_partition.sql", params)
         stored = duplicates = 0
-        for source_file, table in tables:
-            con.register("ingest_batch", table)
-            (((inserted,),),) = _execute_file(con, "ingest_insert_measurements.sql", params)
+        if batch is not None and batch.num_rows:
+            con.register("ingest_batch", batch)
+            (((stored,),),) = _execute_file(con, "ingest_insert_measurements.sql")
             con.unregister("ingest_batch")
-            rows = table.num_rows if isinstance(table, pa.Table) else table.height
-            stored += inserted
-            if inserted < rows:
-                duplicates += rows - inserted
-                _count_duplicates(files, skips, source_file, rows - inserted)
+        if stored < sum(offered.values()):
+            kept = dict(con.execute(read_sql("ingest_partition_rows_per_file.sql"), params).fetchall())
+            for name, count in offered.items():
+                if count > kept.get(name, 0):
+                    duplicates += count - kept.get(name, 0)
+                    _count_duplicates(files, skips, name, count - kept.get(name, 0))
         (((taken,),),) = _execute_file(con, "ingest_remove_other_partitions.sql", params)
         _insert_accounting(con, ingest_day, ingest_source, files, skips)
         con.execute("COMMIT")
