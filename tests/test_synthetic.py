@@ -26,8 +26,9 @@ BUCKET_KEY = re.compile(
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory):
-    return generate_demo_corpus(tmp_path_factory.mktemp("synth"), seed=11, measurements=6000, year=2024,
-                                inject_faults=True)
+    # A quarter at 20k-a-year density: enough for sufficient cells of every class, and it ends at a year end.
+    return write_corpus(tmp_path_factory.mktemp("synth"), seed=11, measurements=5000, start=date(2024, 10, 1),
+                        end=date(2024, 12, 31), inject_faults_too=True)
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +71,9 @@ def _tree_digest(root: Path) -> dict[str, str]:
 
 
 def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path: Path) -> None:
-    a = generate_demo_corpus(tmp_path / "a", seed=3, measurements=1500, inject_faults=True)
-    b = generate_demo_corpus(tmp_path / "b", seed=3, measurements=1500, inject_faults=True)
-    c = generate_demo_corpus(tmp_path / "c", seed=4, measurements=1500)
+    a = generate_demo_corpus(tmp_path / "a", seed=3, measurements=1200, inject_faults=True)
+    b = generate_demo_corpus(tmp_path / "b", seed=3, measurements=1200, inject_faults=True)
+    c = generate_demo_corpus(tmp_path / "c", seed=4, measurements=300)
     digest_a = _tree_digest(a.root)
     assert len(digest_a) > 50
     assert digest_a == _tree_digest(b.root)
@@ -80,7 +81,7 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path
 
 
 def test_parallel_rendering_writes_the_same_bytes(tmp_path: Path) -> None:
-    args = dict(seed=5, measurements=1200, start=date(2024, 3, 1), end=date(2024, 4, 30))
+    args = dict(seed=5, measurements=800, start=date(2024, 3, 1), end=date(2024, 4, 30))
     one = write_corpus(tmp_path / "one", workers=1, **args)
     two = write_corpus(tmp_path / "two", workers=2, **args)
     assert _tree_digest(one.root) == _tree_digest(two.root)
@@ -125,8 +126,9 @@ def test_bucket_keys_are_upload_hours_with_realistic_delays(corpus, raw, truth) 
     assert delays[len(delays) // 2] < 3 * 3600           # most uploads within hours
     late = sum(d > 86400 for d in delays) / len(delays)
     assert 0.03 < late < 0.25                             # a tail of days
-    # Some measurements of a month's last days land in the next month's upload days.
+    # Some measurements of a month's last days land in the next month's upload days, past the period's end too.
     assert sum(r["measurement_day"][:7] < r["upload_day"][:7] for r in truth) >= 10
+    assert any(r["upload_day"] > corpus.end.isoformat() for r in truth)
     files_per_hour = Counter(k.rsplit("/", 1)[0] for k, _ in raw.values())
     assert max(files_per_hour.values()) >= 5
 
@@ -155,6 +157,10 @@ def test_every_scenario_and_both_versions_appear_at_a_realistic_size(truth) -> N
     assert 0.15 < isp / n < 0.5
     versions = Counter(r["test_version"][:3] for r in truth)
     assert versions["0.4"] > 0.2 * n and versions["0.5"] > 0.4 * n
+    # Every blocking method and every trap is rendered by both probe generations.
+    by_version = Counter((r["scenario"], r["test_version"][:3]) for r in truth)
+    for name in SCENARIOS:
+        assert by_version[name, "0.4"] and by_version[name, "0.5"], name
     # Traps are never ISP blocking; ISP scenarios always are.
     for r in truth:
         if r["scenario"].startswith("isp_dns") or r["scenario"].startswith("isp_tls"):
@@ -255,9 +261,12 @@ def test_cell_truth_follows_the_documented_rules(cells, truth) -> None:
         if n < 5 or days < 2:
             assert c["expected_class"] == "insufficient"
         elif c["expected_class"] == "blocked":
-            assert c["campaign"] and int(c["isp_blocked"]) >= 0.5 * n
+            assert c["campaign"] and int(c["isp_blocked"]) > 0
         elif c["expected_class"] == "not_isp_blocking":
             assert int(c["local_filtering"]) >= 0.3 * n and int(c["isp_blocked"]) == 0
+    # Blocking rates are high but imperfect: nearly every blocked cell shows it on most measurements.
+    blocked = [c for c in cells if c["expected_class"] == "blocked"]
+    assert sum(int(c["isp_blocked"]) >= 0.5 * int(c["measurements"]) for c in blocked) >= 0.97 * len(blocked)
     thin = [c for c in cells if c["dominant_scenario"] == "thin_cell"]
     assert thin and all(c["expected_class"] == "insufficient" and int(c["measurements"]) <= 3 for c in thin)
     counted = Counter((r["measurement_day"][:7], r["probe_asn"], r["domain"]) for r in truth)
@@ -318,7 +327,7 @@ def test_reference_files_have_upstream_shapes(corpus) -> None:
 
 
 def test_other_layouts_hold_the_same_measurements(tmp_path: Path) -> None:
-    args = dict(seed=2, measurements=800, start=date(2024, 5, 1), end=date(2024, 5, 31))
+    args = dict(seed=2, measurements=500, start=date(2024, 5, 1), end=date(2024, 5, 31))
     bucket = write_corpus(tmp_path / "b", **args)
     oonidata = write_corpus(tmp_path / "o", layout="oonidata", **args)
     plain = write_corpus(tmp_path / "p", layout="plain", **args)

@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "web_connectivity/YYYY-MM-DD/*.jsonl.gz; plain: uncompressed YYYY-MM-DD/*.jsonl")
     synth.add_argument("--faults", action="store_true",
                        help="also plant bad input (truncated gzip, invalid JSON, ...) and write faults.json")
-    synth.add_argument("--workers", type=int, help="processes rendering files (default: 1, or all cores above 40k)")
+    synth.add_argument("--workers", type=int, help="processes rendering files (default: 1, or all cores from 10k)")
     synth.set_defaults(handler=run_synth)
 
 

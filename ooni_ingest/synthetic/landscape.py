@@ -37,7 +37,7 @@ class Resolver:
     filtering: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Network:
     asn: int
     name: str
@@ -126,7 +126,8 @@ HOSTING: dict[str, Hosting] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+# Sites, networks and probes are singletons: identity hashing keeps the many cache lookups cheap.
+@dataclass(frozen=True, slots=True, eq=False)
 class Site:
     domain: str
     url: str
@@ -249,6 +250,7 @@ class Outage:
 
 OUTAGES: tuple[Outage, ...] = (
     Outage("old-ngo-portal-19.example", "nxdomain", 5, None),
+    Outage("community-radio-20.example", "server", 0, 0),  # every period, however short, has one
     Outage("community-radio-20.example", "server", 3, 4),
     Outage("community-radio-20.example", "server", 9, 9),
     Outage("dead-forum-21.test", "nxdomain", 0, None),

@@ -34,7 +34,7 @@ _SCRIPT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Page:
     status: int
     title: str

@@ -8,13 +8,14 @@ UTC, so that a plan of a million measurements stays small.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from ooni_ingest.synthetic import landscape as ls
 from ooni_ingest.synthetic.landscape import Network, Site
-from ooni_ingest.synthetic.scenarios import BLOCKED, DOWN, Probe, decide
+from ooni_ingest.synthetic.scenarios import Probe
 
 # (software_version, test_version, weight): older Android installs still ran 0.4.3 in 2023-2024.
 SOFTWARE = (
@@ -28,6 +29,9 @@ PLATFORMS = (  # (platform, software_name suffix, weight)
 SOFTWARE_PREFIX = "imap-synthetic-ooniprobe-"
 # Local hours (UTC+7) when people run tests: evenings and lunch breaks, little at night.
 _HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 6, 7, 6, 5, 5, 5, 6, 7, 8, 8, 7, 5, 3)
+
+
+_EPOCH = datetime(1970, 1, 1)
 
 
 @dataclass(slots=True)
@@ -51,11 +55,12 @@ class Planned:
 
 
 def epoch(d: date) -> int:
-    return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
+    return (d - _EPOCH.date()).days * 86400
 
 
 def utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None)
+    """Naive UTC datetime of epoch seconds (what OONI's timestamps mean)."""
+    return _EPOCH + timedelta(seconds=ts)
 
 
 def month_offset(start: date, ts: int) -> int:
@@ -73,25 +78,35 @@ def make_probes(rng: random.Random) -> list[Probe]:
     for net in ls.NETWORKS:
         n = max(3, round(net.share * 60))
         for i in range(n):
-            probes.append(_probe(rng, net, i, net.resolvers[0], None, rng.lognormvariate(0, 0.8)))
+            weight = rng.lognormvariate(0, 0.8) if i >= 2 else 1.0
+            probes.append(_probe(rng, net, i, net.resolvers[0], None, weight))
         normal_weight = sum(p.weight for p in probes if p.network is net)
         if net.asn == ls.ORG_FIREWALL_ASN:
-            # One organisation's office probe runs its own list often: half the network's volume.
-            probes.append(_probe(rng, net, n, net.resolvers[0], "org_firewall", normal_weight, platform="windows"))
+            # One organisation's office probe runs its own list often: 60 % of the network's volume.
+            probes.append(_probe(rng, net, n, net.resolvers[0], "org_firewall", 1.1 * normal_weight,
+                                 platform="windows", software=SOFTWARE[1]))
+            probes.append(_probe(rng, net, n + 1, net.resolvers[0], "org_firewall", 0.4 * normal_weight,
+                                 platform="macos", software=SOFTWARE[-1]))
         if net.asn == 9902:
             for j in range(2):
-                probes.append(_probe(rng, net, n + j, ls.OPENDNS, "filtering_resolver", normal_weight * 0.8))
+                probes.append(_probe(rng, net, n + j, ls.OPENDNS, "filtering_resolver", normal_weight * 0.8,
+                                     software=SOFTWARE[1 + 5 * j]))
         if net.asn in (38901, 24492):
-            probes.append(_probe(rng, net, n, net.resolvers[0], "router", normal_weight * 0.5, platform="android"))
+            probes.append(_probe(rng, net, n, net.resolvers[0], "router", normal_weight * 0.5, platform="android",
+                                 software=SOFTWARE[1] if net.asn == 38901 else SOFTWARE[6]))
     return probes
 
 
 def _probe(rng: random.Random, net: Network, i: int, resolver, quirk: str | None, weight: float,
-           platform: str | None = None) -> Probe:
+           platform: str | None = None, software: tuple | None = None) -> Probe:
     plat = next(p for p in PLATFORMS if p[0] == platform) if platform else _pick(rng, PLATFORMS)
     if net.foreign:  # VPN users are mostly on desktops
         plat = _pick(rng, PLATFORMS[2:])
-    sv, tv, _ = _pick(rng, SOFTWARE)
+    sv, tv, _ = software or _pick(rng, SOFTWARE)
+    if quirk is None and i < 2:
+        # Every network has an old (0.4) and a new (0.5) installation, so every method shows in both.
+        sv, tv = SOFTWARE[1 + i * 5][:2]
+        plat = PLATFORMS[0] if not net.foreign else plat
     if plat[0] == "ios" and tv.startswith("0.4"):
         sv, tv = "3.20.1", "0.5.27"
     mobile = net.asn in (38623, 17976, 45498, 58424) and plat[0] in ("android", "ios") and rng.random() < 0.7
@@ -105,7 +120,7 @@ def _probe(rng: random.Random, net: Network, i: int, resolver, quirk: str | None
 
 def _report_id(rng: random.Random, ts: int, cc: str, asn: int) -> str:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-    tail = "".join(rng.choice(alphabet) for _ in range(7))
+    tail = "".join(alphabet[int(rng.random() * 62)] for _ in range(7))
     return f"{utc(ts):%Y%m%dT%H%M%SZ}_webconnectivity_{cc}_{asn}_n1_SYNTHETIC{tail}"
 
 
@@ -138,13 +153,17 @@ def plan(seed: int, count: int, start: date, end: date, country: str = "KH") -> 
 
     probe_weights = [p.weight * p.network.share / sum(q.weight for q in probes if q.network is p.network)
                      for p in probes]
+    probe_cum = list(itertools.accumulate(probe_weights))
+    hour_cum = list(itertools.accumulate(_HOUR_WEIGHTS))
+    # Month offset of every day of the period, so the hot loop does no calendar arithmetic.
+    day_month = [month_offset(start, first + d * 86400) for d in range(days)]
     while len(out) < count:
-        probe = rng.choices(probes, weights=probe_weights)[0]
-        day = rng.randrange(days)
-        hour = (rng.choices(range(24), weights=_HOUR_WEIGHTS)[0] - 7) % 24
-        t = first + day * 86400 + hour * 3600 + rng.randrange(3600)
+        probe = rng.choices(probes, cum_weights=probe_cum)[0]
+        day = int(rng.random() * days)
+        hour = (rng.choices(range(24), cum_weights=hour_cum)[0] - 7) % 24
+        t = first + day * 86400 + hour * 3600 + int(rng.random() * 3600)
         if probe.quirk == "org_firewall":
-            chosen = org_sites + rng.sample(sites, 3)
+            chosen = org_sites + rng.sample(sites, 2)
         else:
             # Weighted sampling without replacement (Efraimidis-Spirakis keys).
             n = min(rng.randint(5, 30), len(sites), count - len(out))
@@ -154,11 +173,11 @@ def plan(seed: int, count: int, start: date, end: date, country: str = "KH") -> 
         for site in chosen:
             if t > last:
                 break
-            mseed = rng.getrandbits(64)
-            month = month_offset(start, t)
-            out.append(Planned(0, probe, site, session, t, _upload_us(rng, session, t), mseed, month, False))
-            judgement, _ = decide(probe, site, month, random.Random(mseed))
-            t += rng.randint(2, 9) + (11 if judgement.outcome in (BLOCKED, DOWN) else 0)
+            month = day_month[(t - first) // 86400]
+            out.append(Planned(0, probe, site, session, t, _upload_us(rng, session, t), rng.getrandbits(64), month,
+                               False))
+            # Measurements take a few seconds, up to ~15 s when something times out.
+            t += 2 + int(rng.random() * 14)
     out.sort(key=lambda p: (p.when, p.seed))
     for i, p in enumerate(out):
         p.index = i
@@ -166,7 +185,7 @@ def plan(seed: int, count: int, start: date, end: date, country: str = "KH") -> 
 
 
 def _upload_us(rng: random.Random, session: Session, t: int) -> int:
-    return (t + 20 + session.upload_delay) * 1_000_000 + rng.randrange(1_000_000)
+    return (t + 20 + session.upload_delay) * 1_000_000 + int(rng.random() * 1_000_000)
 
 
 def _inject_thin_cells(rng: random.Random, probes: list[Probe], out: list[Planned], budget: int, start: date,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from functools import lru_cache
 
 from ooni_ingest.synthetic import landscape as ls
 from ooni_ingest.synthetic import pages
@@ -36,6 +37,8 @@ UDP_RESOLVER = "1.1.1.1:53"
 # x_blocking_flags bits
 F_DNS, F_TCP, F_TLS, F_HTTP_FAILURE, F_HTTP_DIFF, F_SUCCESS = 1, 2, 4, 8, 16, 32
 _H3_HOSTING = frozenset({"cloudflare", "google", "fastly"})
+# webconnectivitylte does not dial loopback or unspecified answers (QA: dnsHijackingToLocalhost).
+_NOT_DIALED = frozenset({"127.0.0.1", "0.0.0.0", "::1"})
 
 
 def _endpoint(ip: str, port: int) -> str:
@@ -106,9 +109,9 @@ def render_test_keys(b: Behavior, probe: Probe, url: str, when: datetime, rng: r
 
     gai_q, udp_q = lookups(0)
 
-    classic = [ip for ip in b.dns_answers if ip not in ("127.0.0.1", "0.0.0.0")]
+    classic = [ip for ip in b.dns_answers if ip not in _NOT_DIALED]
     extra_pool = ([] if nx else v4 + v6) + ([] if udp_fail else udp)
-    others = [ip for ip in dict.fromkeys(extra_pool) if ip not in classic and ip not in ("127.0.0.1", "0.0.0.0")]
+    others = [ip for ip in dict.fromkeys(extra_pool) if ip not in classic and ip not in _NOT_DIALED]
     addresses = classic + others
 
     tcp_connect: list[dict] = []
@@ -205,7 +208,7 @@ def render_test_keys(b: Behavior, probe: Probe, url: str, when: datetime, rng: r
     test_keys["control"] = _control(b, control, host, addresses, classic, valid_for_domain) if control else None
     test_keys["x_conn_priority_log"] = None
     test_keys["control_failure"] = b.control_failure
-    _analysis(test_keys, b, control, classic, udp if not udp_fail else [], tcp_connect, tls_handshakes, final_page,
+    _analysis(test_keys, b, control, b.dns_answers, udp if not udp_fail else [], tcp_connect, tls_handshakes, final_page,
               final_failure, final_scheme, fetch_ip is not None, classic_ok, classic_failure)
     return test_keys, round(clock.now + rng.uniform(0.3, 1.5), 6)
 
@@ -227,7 +230,27 @@ def _request(url: str, ip: str, port: int, scheme: str, host: str, result: pages
 
 def _control(b: Behavior, control: ControlView, host: str, addresses: list[str], classic: list[str],
              valid: set[str]) -> dict:
-    tested = [ip for ip in dict.fromkeys(addresses + control.addrs) if not ls.is_bogon(ip)]
+    out = dict(_control_endpoints(b.site, b.site_state, control.http_failure, tuple(addresses), tuple(classic),
+                                  frozenset(valid)))
+    http = control.http_request()
+    page = control.page
+    http["discovered_h3_endpoint"] = f"{host}:443" if page is not None and b.site.hosting in _H3_HOSTING else ""
+    out["http_request"] = {k: http[k] for k in ("body_length", "discovered_h3_endpoint", "failure", "title",
+                                                "headers", "status_code")}
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _control_endpoints(site: ls.Site, site_state: str, http_failure: str | None, addresses: tuple[str, ...],
+                       classic: tuple[str, ...], valid: frozenset[str]) -> dict:
+    """The helper's connect/TLS/ip_info results: the same for every measurement with the same inputs.
+
+    Cached and shared: callers copy the top level and never mutate the parts."""
+    b = Behavior(site=site, site_state=site_state)
+    control = ControlView(b, None)  # type: ignore[arg-type]  # the date only matters for http_request
+    control.http_failure = http_failure
+    host = site.url.split("/")[2]
+    tested = [ip for ip in dict.fromkeys(addresses + tuple(control.addrs)) if not ls.is_bogon(ip)]
     tcp: dict[str, dict] = {}
     tls: dict[str, dict] = {}
     for ip in tested:
@@ -237,14 +260,10 @@ def _control(b: Behavior, control: ControlView, host: str, addresses: list[str],
             if p == 443 and failure is None:
                 tls_failure = control.tls(ip)
                 tls[_endpoint(ip, p)] = {"server_name": host, "status": tls_failure is None, "failure": tls_failure}
-    http = control.http_request()
-    page = control.page
-    http["discovered_h3_endpoint"] = f"{host}:443" if page is not None and b.site.hosting in _H3_HOSTING else ""
-    http = {k: http[k] for k in ("body_length", "discovered_h3_endpoint", "failure", "title", "headers", "status_code")}
     out: dict = {"tcp_connect": dict(sorted(tcp.items()))}
     if tls:
         out["tls_handshake"] = dict(sorted(tls.items()))
-    out.update({"quic_handshake": {}, "http_request": http, "http3_request": None,
+    out.update({"quic_handshake": {}, "http_request": None, "http3_request": None,
                 "dns": {"failure": control.dns_failure, "addrs": control.addrs}})
     info: dict[str, dict] = {}
     th_addrs = set(control.addrs)
@@ -252,7 +271,7 @@ def _control(b: Behavior, control: ControlView, host: str, addresses: list[str],
         owner = ls.asn_of(ip)
         flags = (1 if ip in addresses or ip in classic else 0) | (2 if ip in th_addrs else 0)
         flags |= 4 if ls.is_bogon(ip) else 0
-        if ip in valid or (ip in th_addrs and control.tls(ip) is None and b.site_state == "up"):
+        if ip in valid or (ip in th_addrs and control.tls(ip) is None and site_state == "up"):
             flags |= 8
         info[ip] = {"asn": owner[0] if owner else 0, "flags": flags}
     if info:
@@ -260,7 +279,7 @@ def _control(b: Behavior, control: ControlView, host: str, addresses: list[str],
     return out
 
 
-def _analysis(tk: dict, b: Behavior, control: ControlView | None, classic: list[str], udp: list[str],
+def _analysis(tk: dict, b: Behavior, control: ControlView | None, system: list[str], udp: list[str],
               tcp_connect: list[dict], tls_handshakes: list[dict], final_page: pages.Page | None,
               final_failure: str | None, final_scheme: str, fetched: bool, classic_ok: bool,
               classic_failure: str | None) -> None:
@@ -273,7 +292,7 @@ def _analysis(tk: dict, b: Behavior, control: ControlView | None, classic: list[
         th_addrs = set(control.addrs)
         th_asns = {o[0] for o in (ls.asn_of(ip) for ip in th_addrs) if o}
         valid = {h["address"].rsplit(":", 1)[0].strip("[]") for h in tls_handshakes if h["failure"] is None}
-        resolved = classic + udp
+        resolved = system + udp
         if any(ls.is_bogon(ip) for ip in resolved if ip not in th_addrs):
             dns_flags |= 1
         if b.dns_failure and th_addrs:
@@ -333,6 +352,7 @@ def _analysis(tk: dict, b: Behavior, control: ControlView | None, classic: list[
         else:
             blocking, accessible = False, False
 
+    classic = [ip for ip in system if ip not in _NOT_DIALED]
     http_failure = b.dns_failure or (None if classic_ok or not classic else classic_failure) or final_failure
     if not fetched and http_failure is None and tcp_connect:
         http_failure = next((c["status"]["failure"] for c in tcp_connect if c["status"]["failure"]), None)

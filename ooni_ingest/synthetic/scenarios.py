@@ -32,7 +32,8 @@ resolver chosen by the user, a VPN provider): those are the traps.
 
 Cell truth (``cells.csv``, one row per month x ASN x domain with measurements), first rule that applies:
 ``insufficient`` when fewer than ``min_measurements`` (5) measurements or ``min_days`` (2) distinct days;
-``blocked`` when a blocking campaign covers the ISP, domain and month; ``down`` when the site was down
+``blocked`` when a blocking campaign covers the ISP, domain and month (the world's truth: with block
+rates of 88-95 % a small cell can, rarely, show the block on fewer than half its measurements); ``down`` when the site was down
 for the month (an outage); ``not_isp_blocking`` when at least 30 % of the cell's measurements are
 local filtering (``filtering_resolver``, ``org_firewall``, ``router_page``, or a filtered
 ``foreign_network`` measurement): a verdict of confirmed or likely there is a false positive;
@@ -68,7 +69,7 @@ _ISP_SCENARIO = {
 TIMEOUT = "generic_timeout_error"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Probe:
     """One OONI Probe installation: its network, resolver, software and quirks."""
 
@@ -223,11 +224,13 @@ def decide(probe: Probe, site: Site, month: int, rng: random.Random, *, rare: bo
         secure = site.url.startswith("https://") or not site.legacy_http
         return Judgement("control_failure", OK if secure else INCONCLUSIVE, "", "", False), b
     if roll < 0.035:
+        # A connectivity blip: every address of the site fails alike, whichever resolver found it.
+        addresses = {*b.dns_answers, *v4, *v6}
         if net.method != ls.TLS_TIMEOUT and not site.legacy_http and rng.random() < 0.4:
-            for ip in b.dns_answers:
+            for ip in addresses:
                 b.tls_fail[ip] = TIMEOUT
             return Judgement("transient_failure", BLOCKED, "tls", ls.TLS_TIMEOUT, False), b
-        for ip in b.dns_answers:
+        for ip in addresses:
             b.tcp_fail[ip] = TIMEOUT
         return Judgement("transient_failure", BLOCKED, "tcp", ls.TCP_TIMEOUT, False), b
 

@@ -24,8 +24,12 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def http_date(when: datetime) -> str:
     """RFC 7231 date, independent of the machine's locale."""
-    return (f"{_DAYS[when.weekday()]}, {when.day:02d} {_MONTHS[when.month - 1]} {when.year:04d} "
-            f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} GMT")
+    return f"{_http_day(when.date())} {when.hour:02d}:{when.minute:02d}:{when.second:02d} GMT"
+
+
+@cache
+def _http_day(day) -> str:
+    return f"{_DAYS[day.weekday()]}, {day.day:02d} {_MONTHS[day.month - 1]} {day.year:04d}"
 
 
 def split_url(url: str) -> tuple[str, str, int]:
