@@ -100,14 +100,13 @@ def test_truncated_bodies_are_retried(tmp_path: Path, upstream_files) -> None:
     ([Reply(200, b"url,a\n\xff\xfe")], "not valid UTF-8"),
 ])
 def test_failures_name_the_url_and_leave_the_cache_as_it_was(tmp_path: Path, upstream_files, fault, message) -> None:
-    good = Upstream({COMMIT: upstream_files}, {})
-    with LoopbackServer(good) as server:
+    route = Upstream({COMMIT: upstream_files}, {})
+    with LoopbackServer(route) as server:
         before = sync_from_network(tmp_path, server.url, COMMIT, fetcher=fast())
-    changed = dict(upstream_files, **{"kh.csv": b"url,category_code\n"})
-    bad = Upstream({OTHER: changed}, {})
-    bad.faults[f"/{OTHER}/lists/global.csv"] = list(fault)
-    with LoopbackServer(bad) as server, pytest.raises(SyncError) as error:
-        sync_from_network(tmp_path, server.url, OTHER, fetcher=fast())
+        route.files[OTHER] = dict(upstream_files, **{"kh.csv": b"url,category_code\n"})
+        route.faults[f"/{OTHER}/lists/global.csv"] = list(fault)
+        with pytest.raises(SyncError) as error:
+            sync_from_network(tmp_path, server.url, OTHER, fetcher=fast())
     assert f"/{OTHER}/lists/global.csv" in str(error.value) and message in str(error.value)
     assert current_snapshot(tmp_path).directory == before.directory
     assert (before.directory / "kh.csv").read_bytes() == upstream_files["kh.csv"]
