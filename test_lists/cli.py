@@ -142,6 +142,17 @@ def _workspace(args: argparse.Namespace) -> Any:
     return workspace
 
 
+def _open_workspace(args: argparse.Namespace, needs: str) -> Any:
+    """The workspace, or None after saying on stderr why the command cannot run without it."""
+    from test_lists.sync import SyncError
+
+    try:
+        return _workspace(args)
+    except (SyncError, ValueError) as exc:
+        _fail(f"{needs}: {exc}")
+        return None
+
+
 # --- handlers -------------------------------------------------------------------------------------
 
 def handle_sync(args: argparse.Namespace) -> int:
@@ -247,12 +258,10 @@ def handle_fix(args: argparse.Namespace) -> int:
     from test_lists import csvfile
     from test_lists.fix import fix_file, remaining_errors
     from test_lists.lint import lint_listfile
-    from test_lists.sync import SyncError
 
-    try:
-        workspace = _workspace(args)
-    except (SyncError, ValueError) as exc:
-        return _fail(f"fix needs upstream's legend: {exc}")
+    workspace = _open_workspace(args, "fix needs upstream's legend")
+    if workspace is None:
+        return 2
     paths = list(args.paths) or [workspace.local_path]
     context = workspace.lint_context(with_kh=False)
     status = 0
@@ -280,12 +289,10 @@ def handle_fix(args: argparse.Namespace) -> int:
 def handle_add(args: argparse.Namespace) -> int:
     from test_lists import csvfile
     from test_lists.editing import AddRefused, add_entry
-    from test_lists.sync import SyncError
 
-    try:
-        workspace = _workspace(args)
-    except (SyncError, ValueError) as exc:
-        return _fail(f"add needs upstream's lists: {exc}")
+    workspace = _open_workspace(args, "add needs upstream's lists")
+    if workspace is None:
+        return 2
     try:
         addition = add_entry(workspace.local(), workspace.legend, args.url, args.category, notes=args.notes,
                              source=args.source, date=args.date, kh=workspace.kh, global_list=workspace.global_list,
@@ -312,12 +319,10 @@ def handle_diff(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from test_lists.compare import diff
-    from test_lists.sync import SyncError
 
-    try:
-        workspace = _workspace(args)
-    except (SyncError, ValueError) as exc:
-        return _fail(f"diff needs upstream's lists: {exc}")
+    workspace = _open_workspace(args, "diff needs upstream's lists")
+    if workspace is None:
+        return 2
     entries = diff(workspace.local(), workspace.kh, workspace.global_list)
     if args.format == "json":
         print(json.dumps({"upstream": workspace.snapshot.manifest(), "entries": [asdict(e) for e in entries]},
@@ -336,12 +341,10 @@ def handle_diff(args: argparse.Namespace) -> int:
 def handle_export(args: argparse.Namespace) -> int:
     from test_lists import csvfile
     from test_lists.compare import export
-    from test_lists.sync import SyncError
 
-    try:
-        workspace = _workspace(args)
-    except (SyncError, ValueError) as exc:
-        return _fail(f"export needs upstream's lists: {exc}")
+    workspace = _open_workspace(args, "export needs upstream's lists")
+    if workspace is None:
+        return 2
     result = export(workspace.local(), workspace.kh, workspace.global_list, workspace.legend, sort=args.sort)
     for finding in result.errors:
         print(finding.format(), file=sys.stderr)

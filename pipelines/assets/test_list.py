@@ -97,29 +97,35 @@ def _lint_result(findings: list, what: str, severity: dg.AssetCheckSeverity) -> 
     )
 
 
-@dg.asset_check(asset="test_list", description="The project's list passes upstream CI's lint (warnings listed).")
-def local_list_lint(imap_settings: ImapSettingsResource) -> dg.AssetCheckResult:
+NO_SNAPSHOT = dg.AssetCheckResult(passed=False, description="no upstream snapshot cached: materialize test_list")
+
+
+def _cached_workspace(imap_settings: ImapSettingsResource) -> Workspace | None:
+    """What the checks lint: the snapshot the asset just made current (no network here)."""
     settings = imap_settings.load()
     snapshot = current_snapshot(settings.paths.cache_dir)
-    if snapshot is None:
-        return dg.AssetCheckResult(passed=False, description="no upstream snapshot cached: materialize test_list")
-    workspace = _workspace(settings, snapshot)
+    return None if snapshot is None else _workspace(settings, snapshot)
+
+
+@dg.asset_check(asset="test_list", description="The project's list passes upstream CI's lint (warnings listed).")
+def local_list_lint(imap_settings: ImapSettingsResource) -> dg.AssetCheckResult:
+    workspace = _cached_workspace(imap_settings)
+    if workspace is None:
+        return NO_SNAPSHOT
     findings = lint_listfile(workspace.local(), workspace.lint_context())
     return _lint_result(findings, str(workspace.local_path), dg.AssetCheckSeverity.ERROR)
 
 
 @dg.asset_check(asset="test_list", description="Upstream kh.csv and global.csv pass upstream's own lint.")
 def upstream_lists_lint(imap_settings: ImapSettingsResource) -> dg.AssetCheckResult:
-    settings = imap_settings.load()
-    snapshot = current_snapshot(settings.paths.cache_dir)
-    if snapshot is None:
-        return dg.AssetCheckResult(passed=False, description="no upstream snapshot cached: materialize test_list")
-    workspace = _workspace(settings, snapshot)
+    workspace = _cached_workspace(imap_settings)
+    if workspace is None:
+        return NO_SNAPSHOT
     context = workspace.lint_context(with_kh=False)
     findings = lint_listfile(workspace.kh, context, warnings=False) + lint_listfile(workspace.global_list, context,
                                                                                      warnings=False)
     # Upstream's own errors are theirs to fix: a warning here, not a red check.
-    return _lint_result(findings, f"upstream {snapshot.upstream_ref}", dg.AssetCheckSeverity.WARN)
+    return _lint_result(findings, f"upstream {workspace.snapshot.upstream_ref}", dg.AssetCheckSeverity.WARN)
 
 
 test_list_job = dg.define_asset_job(
