@@ -1,6 +1,6 @@
-"""What the measurements say about list entries: how often each was measured (the report's "test
-list review" of entries never or rarely measured) and which sites OONI's control could not reach
-(the lint's `possibly-dead` warning). Queries over the warehouse's `test_list` and `measurements`.
+"""Warehouse queries over the effective list: one label per domain (for labelling measurements),
+how often each entry was measured (the report's "test list review" of entries never or rarely
+measured) and which sites OONI's control could not reach (the lint's `possibly-dead` warning).
 """
 
 from __future__ import annotations
@@ -32,3 +32,11 @@ def unreachable_domains(con: duckdb.DuckDBPyConnection, since: datetime.date,
     rows = con.execute(_sql("unreachable_domains.sql"),
                        {"since": since, "min_measurements": min_measurements}).fetchall()
     return {domain: (count, last, failure) for domain, count, last, failure in rows}
+
+
+def domain_labels(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per domain of `test_list`: category_code, category_description and list of its
+    highest-precedence entry (local > kh > global, then the shortest URL), plus every list and code
+    its entries carry (`lists`, `category_codes`) and how many URLs it has (`urls`). Join this, not
+    `test_list`, on `measurements.domain`: a site with several URLs would otherwise count twice."""
+    return con.sql(_sql("domain_labels.sql")).pl()

@@ -9,7 +9,7 @@ import pytest
 
 from test_lists import csvfile, effective
 from test_lists.advice import dead_warnings
-from test_lists.coverage import list_coverage, unreachable_domains
+from test_lists.coverage import domain_labels, list_coverage, unreachable_domains
 from test_lists.legend import Legend, load_legend
 from test_lists.urls import hostname_of
 from warehouse.db import connect
@@ -84,6 +84,22 @@ def test_table_is_replaced_in_one_transaction() -> None:
     with pytest.raises(Exception, match="NOT NULL"):
         effective.store(con, bad)
     assert effective.read(con).height == 4  # the failed replacement left the table as it was
+
+
+def test_domain_labels_give_one_row_per_domain() -> None:
+    kh = listfile("kh.csv",
+                  "https://site.example-synthetic.org/news/2024/article,HUMR,Human Rights Issues,2018-08-01,s,",
+                  "https://site.example-synthetic.org/,NEWS,News Media,2018-08-01,s,")
+    global_list = listfile("global.csv", "http://www.site.example-synthetic.org/,POLR,Political Criticism,2014-04-15,c,",
+                           "https://other.example-synthetic.org/,NEWS,News Media,2014-04-15,c,")
+    con = connect(":memory:")
+    effective.store(con, effective.build([("kh", kh), ("global", global_list)], LEGEND, "abc").frame)
+    labels = {row["domain"]: row for row in domain_labels(con).iter_rows(named=True)}
+    assert set(labels) == {"site.example-synthetic.org", "www.site.example-synthetic.org", "other.example-synthetic.org"}
+    site = labels["site.example-synthetic.org"]
+    assert (site["category_code"], site["list"], site["urls"]) == ("NEWS", "kh", 2)  # the root URL's label
+    assert site["category_codes"] == ["HUMR", "NEWS"] and site["lists"] == ["kh"]
+    assert labels["www.site.example-synthetic.org"]["category_code"] == "POLR"
 
 
 def add_measurement(con, key: str, url: str, asn: int, when: datetime.date, control_dns_failure=None) -> None:
