@@ -134,3 +134,26 @@ def crafted_test_lists(tmp_path: Path) -> Path:
     (directory / "kh.csv").write_text(CRAFTED_KH, encoding="utf-8")
     (directory / "global.csv").write_text(CRAFTED_GLOBAL, encoding="utf-8")
     return directory
+
+
+@pytest.fixture(scope="session")
+def report_pipeline_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A synthetic year (2024) through the pipeline's libraries (tests/test_report_warehouse.py),
+    built once per test session and shared by the xdist workers, which only open it read-only."""
+    import shutil
+
+    from filelock import FileLock
+
+    from tests.test_report_warehouse import build_pipeline_warehouse
+
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist every worker has its own basetemp inside the session's; share the session's.
+    root = (base if worker_id == "master" else base.parent) / "report-pipeline"
+    with FileLock(f"{root}.lock"):
+        ready = root / "ready"
+        if not ready.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir(parents=True)
+            build_pipeline_warehouse(root)
+            ready.touch()
+    return root / "pipeline.duckdb"
