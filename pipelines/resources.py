@@ -48,6 +48,9 @@ def build_resources(settings: Settings, overrides: dict[str, object] | None = No
         "warehouse": WarehouseResource(database=str(settings.paths.db_path)),
         "imap_settings": ImapSettingsResource(
             project_dir=str(settings.paths.project_dir),
-            overrides_json=json.dumps({k: v for k, v in (overrides or {}).items() if v is not None}),
+            # Paths and tuples become strings/lists; load_settings coerces them back by field type.
+            overrides_json=json.dumps(
+                {k: v for k, v in (overrides or {}).items() if v is not None}, default=str
+            ),
         ),
     }

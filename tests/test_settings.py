@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.settings import SettingsError, load_settings
+from warehouse.settings import ClassificationThresholds, SettingsError, load_settings
 
 
 def test_defaults_live_under_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,5 +44,6 @@ def test_unknown_or_mistyped_settings_are_named(tmp_path: Path, monkeypatch: pyt
 
 def test_as_dict_is_plain(tmp_path: Path) -> None:
     values = load_settings(project_dir=tmp_path).as_dict()
-    assert values["thresholds"]["confidence"] == 0.95
+    assert values["thresholds"]["confidence"] == ClassificationThresholds().confidence
+    assert isinstance(values["thresholds"]["excluded_network_kinds"], list)
     assert isinstance(values["paths"]["db_path"], str)
