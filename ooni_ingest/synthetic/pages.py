@@ -72,7 +72,7 @@ def site_page(site: Site) -> Page:
     khmer = site.list_name == "kh"
     title = f"{name} | synthetic site" if not khmer else f"{name} - ព័ត៌មាន | synthetic site"
     # Page sizes are log-normal around 6 KB, as home pages of small news and NGO sites are.
-    target = int(min(30_000, max(1_800, rng.lognormvariate(8.1, 0.6))))
+    target = int(min(30_000, max(1_800, rng.lognormvariate(7.75, 0.6))))
     parts = [
         "<!DOCTYPE html>\n<html lang=\"", "km" if khmer else "en", "\">\n<head>\n<meta charset=\"utf-8\">\n",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
