@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import orjson
+
 from ooni_ingest.synthetic import reference
 from ooni_ingest.synthetic.faults import MANIFEST_NAME, inject_faults
 from ooni_ingest.synthetic.measurement import MeasurementTruth, build
@@ -34,9 +36,13 @@ class DemoCorpus:
 
 def iter_labelled_measurements(*, seed: int, count: int, start: date, end: date,
                                country: str = "KH") -> Iterator[tuple[dict, MeasurementTruth]]:
-    """(raw measurement dict, truth) pairs in measurement-time order; same seed, same pairs."""
+    """(raw measurement dict, truth) pairs in measurement-time order; same seed, same pairs.
+
+    Each dict is what ``orjson.loads`` gives for its bucket line: plain, unshared objects that the
+    caller may modify (the renderer itself shares cached parts and pre-encoded bodies)."""
     for p in plan(seed, count, start, end, country):
-        yield build(p, country)
+        measurement, truth = build(p, country)
+        yield orjson.loads(orjson.dumps(measurement)), truth
 
 
 def iter_synthetic_measurements(*, seed: int, count: int, start: date, end: date,

@@ -125,10 +125,14 @@ def _report_id(rng: random.Random, ts: int, cc: str, asn: int) -> str:
 
 
 def _upload_delay(rng: random.Random, net: Network) -> int:
-    """Seconds until the upload reaches the collector: mostly minutes, a tail of days."""
+    """Seconds until the upload reaches the collector: mostly minutes, a tail of days.
+
+    The tail stays under 7 days (``IngestSettings.late_upload_days``) so that ingesting a period's
+    upload days plus that margin finds every synthetic measurement and counts match the truth files.
+    """
     roll = rng.random()
     if roll < net.late_tail:
-        return int(rng.uniform(1, 9) * 86400 + rng.uniform(0, 86400))
+        return int(rng.uniform(1, 6) * 86400 + rng.uniform(0, 72000))
     if roll < net.late_tail + 0.22:
         return int(rng.uniform(1, 20) * 3600)
     return int(rng.expovariate(1 / 600)) + 5
