@@ -15,8 +15,16 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ooni_ingest.synthetic import SCENARIOS, generate_demo_corpus, iter_labelled_measurements, write_corpus
+from ooni_ingest.synthetic import (
+    SCENARIOS,
+    generate_demo_corpus,
+    iter_labelled_measurements,
+    read_cell_truth,
+    read_measurement_truth,
+    write_corpus,
+)
 from ooni_ingest.synthetic.landscape import NETWORK_BY_ASN, VIETTEL_BLOCK_IPS, asn_of
+from ooni_ingest.synthetic.truth import CELL_CLASSES
 
 UID = re.compile(r"^(\d{14})\.\d{6}_KH_webconnectivity_[0-9a-f]{16}$")
 REPORT_ID = re.compile(r"^\d{8}T\d{6}Z_webconnectivity_KH_\d+_n1_SYNTHETIC[A-Za-z0-9]{7}$")
@@ -274,6 +282,18 @@ def test_cell_truth_follows_the_documented_rules(cells, truth) -> None:
     assert counted == {(c["month"], c["asn"], c["domain"]): int(c["measurements"]) for c in cells}
 
 
+def test_truth_files_read_back(corpus, truth, cells) -> None:
+    measurements = read_measurement_truth(corpus.truth_dir)
+    by_cell = read_cell_truth(corpus.truth_dir)
+    assert len(measurements) == len(truth) and len(by_cell) == len(cells)
+    row = truth[len(truth) // 2]
+    got = measurements[row["measurement_uid"]]
+    assert (got.scenario, got.probe_asn, got.is_isp_blocking) == (
+        row["scenario"], int(row["probe_asn"]), row["is_isp_blocking"] == "true")
+    cell = by_cell[row["measurement_day"][:7], int(row["probe_asn"]), row["domain"]]
+    assert cell.measurements >= 1 and cell.expected_class in CELL_CLASSES
+
+
 def test_faults_manifest_matches_the_files(corpus, manifest) -> None:
     reasons = Counter(f["reason"] for f in manifest["faults"])
     assert reasons == {"invalid_json": 2, "not_an_object": 1, "no_test_keys": 1, "unknown_test_version": 2,
@@ -319,7 +339,7 @@ def test_reference_files_have_upstream_shapes(corpus) -> None:
         assert len(rows) > 5 and all(len(r) == 6 for r in rows)
         for url, code, description, added, source, notes in rows[1:]:
             assert names[code] == description and "synthetic" in (source + notes)
-            assert re.fullmatch(r"https?://[a-z0-9.-]+\.(example|test)/", url)
+            assert re.fullmatch(r"https?://[a-z0-9.-]+\.(example|test)/([a-z0-9/-]+/)?", url), url
             date.fromisoformat(added)
     for name in ("fingerprints_dns.csv", "fingerprints_http.csv"):
         rows = _rows(corpus.fingerprints_dir / name, csv.DictReader)

@@ -14,6 +14,7 @@ Public API::
     write_corpus(out_dir, seed=, measurements=, start=, end=, layout="bucket"|"oonidata"|"plain", ...)
     iter_synthetic_measurements(seed=, count=, start=, end=, country="KH") -> Iterator[dict]
     iter_labelled_measurements(...same...) -> Iterator[(dict, MeasurementTruth)]
+    read_measurement_truth(truth_dir) -> {uid: MeasurementTruth}; read_cell_truth(truth_dir) -> {(month, asn, domain): CellTruth}
 
 Same seed and parameters give byte-identical files. The world being simulated (ISPs and their
 blocking methods, sites, campaigns, outages) is in ``landscape``; what every scenario means and
@@ -30,13 +31,17 @@ from ooni_ingest.synthetic.corpus import (
 )
 from ooni_ingest.synthetic.measurement import MeasurementTruth
 from ooni_ingest.synthetic.scenarios import SCENARIOS
+from ooni_ingest.synthetic.truth import CellTruth, read_cell_truth, read_measurement_truth
 
 __all__ = [
     "SCENARIOS",
+    "CellTruth",
     "DemoCorpus",
     "MeasurementTruth",
     "generate_demo_corpus",
     "iter_labelled_measurements",
     "iter_synthetic_measurements",
+    "read_cell_truth",
+    "read_measurement_truth",
     "write_corpus",
 ]

@@ -152,7 +152,7 @@ SITES: tuple[Site, ...] = (
     _kh(1, "khmer-news", "NEWS", "cloudflare", weight=3.0, ipv6=True),
     _kh(2, "khmer-news", "NEWS", "aws", "http", weight=3.0),
     _kh(3, "khmer-news", "NEWS", "digitalocean", weight=2.5),
-    _kh(4, "khmer-news", "NEWS", "hetzner", weight=2.0),
+    Site("khmer-news-04.example", "https://khmer-news-04.example/en/", "NEWS", "kh", "hetzner", weight=2.0),
     Site("www.mekong-voice-05.example", "http://www.mekong-voice-05.example/", "NEWS", "kh", "ovh", weight=2.0),
     _kh(6, "opposition-party", "POLR", "cloudflare", weight=2.5, ipv6=True),
     _kh(7, "opposition-party", "POLR", "digitalocean", weight=2.0),
@@ -191,6 +191,8 @@ SITES: tuple[Site, ...] = (
     _kh(28, "phnom-penh-daily", "NEWS", "cloudflare", weight=2.0, ipv6=True),
     _kh(29, "angkor-travel", "CULTR", "aws", "http", weight=1.0),
     _kh(30, "khmer-music", "CULTR", "digitalocean", "http", weight=1.0),
+    # An internationalised name, written as punycode as the test lists require ("ព័ត៌មាន" = news).
+    Site("xn--x2eihj4m4e0a.example", "https://xn--x2eihj4m4e0a.example/", "NEWS", "kh", "aws", weight=1.0),
     Site("www.health-info-31.example", "http://www.health-info-31.example/", "PUBH", "kh", "ovh", weight=1.0),
     Site("webmail-32.example", "https://webmail-32.example/", "COMT", "global", "google", weight=1.5, ipv6=True),
     Site("encyclopedia-33.example", "https://encyclopedia-33.example/", "CULTR", "global", "fastly",

@@ -143,3 +143,31 @@ def write_truth(truth_dir: Path, truths: Sequence[MeasurementTruth], start: date
     (truth_dir / "campaigns.csv").write_text(campaigns_csv(start, months), encoding="utf-8")
     (truth_dir / "README.txt").write_text(README, encoding="utf-8")
     return cells
+
+
+def read_measurement_truth(truth_dir: Path) -> dict[str, MeasurementTruth]:
+    """measurements.csv back as ``MeasurementTruth`` objects by measurement_uid (for other stages' tests).
+
+    ``month`` is not in the file and is left as -1; use ``measurement_day``."""
+    out = {}
+    with open(truth_dir / "measurements.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out[row["measurement_uid"]] = MeasurementTruth(
+                measurement_uid=row["measurement_uid"], input=row["input"], domain=row["domain"],
+                probe_asn=int(row["probe_asn"]), measurement_day=row["measurement_day"], month=-1,
+                test_version=row["test_version"], scenario=row["scenario"], outcome=row["outcome"],
+                layer=row["layer"], method=row["method"], is_isp_blocking=row["is_isp_blocking"] == "true",
+                upload_day=row["upload_day"])
+    return out
+
+
+def read_cell_truth(truth_dir: Path) -> dict[tuple[str, int, str], CellTruth]:
+    """cells.csv back as ``CellTruth`` objects keyed by (month 'YYYY-MM', asn, domain)."""
+    out = {}
+    with open(truth_dir / "cells.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            cell = CellTruth(row["month"], int(row["asn"]), row["domain"], row["expected_class"],
+                             int(row["measurements"]), int(row["days"]), int(row["isp_blocked"]),
+                             int(row["local_filtering"]), row["campaign"], row["dominant_scenario"])
+            out[cell.month, cell.asn, cell.domain] = cell
+    return out
