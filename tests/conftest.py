@@ -157,3 +157,26 @@ def report_pipeline_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_i
             build_pipeline_warehouse(root)
             ready.touch()
     return root / "pipeline.duckdb"
+
+
+@pytest.fixture(scope="session")
+def synthetic_corpus(tmp_path_factory: pytest.TempPathFactory):
+    """A clean synthetic corpus with ground truth (ooni_ingest.synthetic): 5,000 measurements of
+    2024-10-01..2024-12-31 (20k-a-year density, every scenario and cell class present), seed 11."""
+    from datetime import date
+
+    from ooni_ingest.synthetic import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("synthetic-corpus"), seed=11, measurements=5000,
+                        start=date(2024, 10, 1), end=date(2024, 12, 31))
+
+
+@pytest.fixture(scope="session")
+def synthetic_faulty_corpus(tmp_path_factory: pytest.TempPathFactory):
+    """The same corpus with bad input planted in the mirror; ``.faults_manifest`` lists file, line, reason."""
+    from datetime import date
+
+    from ooni_ingest.synthetic import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("synthetic-faulty-corpus"), seed=11, measurements=5000,
+                        start=date(2024, 10, 1), end=date(2024, 12, 31), inject_faults_too=True)

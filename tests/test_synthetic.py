@@ -33,10 +33,9 @@ BUCKET_KEY = re.compile(
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory):
+def corpus(synthetic_faulty_corpus):
     # A quarter at 20k-a-year density: enough for sufficient cells of every class, and it ends at a year end.
-    return write_corpus(tmp_path_factory.mktemp("synth"), seed=11, measurements=5000, start=date(2024, 10, 1),
-                        end=date(2024, 12, 31), inject_faults_too=True)
+    return synthetic_faulty_corpus
 
 
 @pytest.fixture(scope="module")
