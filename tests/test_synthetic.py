@@ -408,3 +408,27 @@ def test_v05_test_keys_have_the_key_structure_of_real_qa_measurements(qa_samples
     assert ours - set(real) - allowed == set(), "keys real 0.5 probes never write"
     common = {p for p, n in real.items() if n >= len(samples) // 2}
     assert common - ours == set(), "keys most real 0.5 measurements have"
+
+
+def _synth(argv: list[str]) -> int:
+    import argparse
+
+    from ooni_ingest.synthetic.cli import register
+
+    parser = argparse.ArgumentParser(prog="imap")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["synth", *argv])
+    return args.handler(args)
+
+
+def test_imap_synth_writes_a_corpus_and_says_where(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "corpus"
+    assert _synth(["--out", str(out), "--measurements", "300", "--start", "2024-06-01", "--end", "2024-06-30",
+                   "--seed", "4", "--layout", "oonidata"]) == 0
+    printed = capsys.readouterr().out
+    assert "SYNTHETIC" in printed and "300 measurements of 2024-06-01 to 2024-06-30" in printed
+    assert str(out / "truth") in printed and str(out / "test-lists") in printed
+    assert len((out / "truth" / "measurements.csv").read_text().splitlines()) == 301
+    assert sorted(p.parent.parent.name for p in (out / "bucket").rglob("*.jsonl.gz"))[0] == "web_connectivity"
+    assert _synth(["--out", str(out), "--start", "2024-06-30", "--end", "2024-06-01"]) == 2
+    assert "before" in capsys.readouterr().err

@@ -80,7 +80,10 @@ def write_corpus(out_dir: Path, *, seed: int, measurements: int, start: date, en
 
 
 def generate_demo_corpus(out_dir: Path, *, seed: int = 7, measurements: int = 20_000, year: int = 2024,
-                         country: str = "KH", inject_faults: bool = False) -> DemoCorpus:
-    """A year of synthetic measurements (1 January to 31 December) with everything around them."""
+                         country: str = "KH", inject_faults: bool = False, workers: int | None = None) -> DemoCorpus:
+    """A year of synthetic measurements (1 January to 31 December) with everything around them.
+
+    ``workers``: rendering processes (forked); None picks 1 below 10,000 measurements, else one per
+    core. Pass 1 when calling from a process that runs threads (forking those can deadlock)."""
     return write_corpus(out_dir, seed=seed, measurements=measurements, start=date(year, 1, 1),
-                        end=date(year, 12, 31), country=country, inject_faults_too=inject_faults)
+                        end=date(year, 12, 31), country=country, inject_faults_too=inject_faults, workers=workers)
