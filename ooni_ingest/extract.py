@@ -262,7 +262,12 @@ def _headers(response: dict) -> list[dict[str, str]]:
     pairs = response.get("headers_list")
     if pairs is None:
         pairs = (response.get("headers") or {}).items()
-    return [{"name": _text(name), "value": _text(value)[:HEADER_VALUE_MAX_CHARS]} for name, value in pairs]
+    headers = []
+    for name, value in pairs:
+        if type(name) is not str or type(value) is not str:  # binary headers arrive base64-wrapped
+            name, value = _text(name), _text(value)
+        headers.append({"name": name, "value": value[:HEADER_VALUE_MAX_CHARS]})
+    return headers
 
 
 def extract_title(text: str) -> str | None:

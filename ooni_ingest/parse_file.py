@@ -7,6 +7,7 @@ DuckDB without copying. Everything that is not stored is counted by reason with 
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -114,6 +115,18 @@ def _table(rows: list[dict[str, Any]], result: UnitResult) -> pa.Table:
 
 def parse_unit(task: ParseTask) -> UnitResult:
     """Parse one file; never raises for bad content (only for a bug or a full disk)."""
+    # Measurements hold no reference cycles, but the millions of dicts and lists kept in a batch
+    # make the cyclic garbage collector run over and over: a third of the parse time otherwise.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_unit(task)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse_unit(task: ParseTask) -> UnitResult:
     started = time.perf_counter()
     unit = task.unit
     result = UnitResult(unit, bytes=task.path.stat().st_size if task.path.exists() else 0)

@@ -82,7 +82,36 @@ def rows_to_arrow(rows: Iterable[dict[str, Any]]) -> pa.Table:
     Raises pyarrow.ArrowInvalid / ArrowTypeError / OverflowError when a value does not fit its column.
     """
     rows = rows if isinstance(rows, list) else list(rows)
-    return pa.Table.from_pydict({name: [row[name] for row in rows] for name in COLUMNS}, schema=ARROW_SCHEMA)
+    arrays = []
+    for name, arrow_type in _FIELDS:
+        values = [row[name] for row in rows]
+        arrays.append(_headers_array(values, arrow_type) if name in _HEADER_COLUMNS else pa.array(values, arrow_type))
+    return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
+
+
+_FIELDS = [(field.name, field.type) for field in ARROW_SCHEMA]
+_HEADER_COLUMNS = frozenset(name for name, dtype in MEASUREMENT_SCHEMA.items() if dtype == pl.List(HEADER))
+
+
+def _headers_array(values: list[list[dict[str, str]] | None], arrow_type: pa.ListType) -> pa.Array:
+    """A list-of-struct column from flat name and value arrays: converting each header dict on its
+    own is the slowest part of building a batch."""
+    offsets = [0]
+    names: list[str] = []
+    texts: list[str] = []
+    valid = []
+    for headers in values:
+        valid.append(headers is not None)
+        for header in headers or ():
+            names.append(header["name"])
+            texts.append(header["value"])
+        offsets.append(len(names))
+    struct_type = arrow_type.value_type
+    items = pa.StructArray.from_arrays(
+        [pa.array(names, type=pa.string()), pa.array(texts, type=pa.string())], fields=list(struct_type)
+    )
+    mask = None if all(valid) else pa.array([not v for v in valid])
+    return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), items, type=arrow_type, mask=mask)
 
 
 def rows_to_frame(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:

@@ -26,6 +26,10 @@ BAD_INPUT_REASONS = frozenset(
 )
 
 
+# DuckDB's buffer pool during ingest: enough for a day's batch and the duplicate check over a year.
+DUCKDB_MEMORY_LIMIT = "384MB"
+
+
 @dataclass
 class IngestSummary:
     first: date
@@ -72,10 +76,20 @@ def run_ingest(
     workers: int | None = None,
     spool_root: Path | None = None,
     progress: ProgressCallback | None = None,
+    memory_limit: str | None = DUCKDB_MEMORY_LIMIT,
 ) -> IngestSummary:
-    """Ingest ``first..last`` (inclusive) from ``source``; each day is committed on its own."""
+    """Ingest ``first..last`` (inclusive) from ``source``; each day is committed on its own.
+
+    ``memory_limit`` caps DuckDB's buffer pool for the run (restored afterwards): left alone it
+    grows towards 80% of the machine as the table grows, which would make a year's ingest use
+    more memory than a month's.
+    """
     summary = IngestSummary(first, last, source.name)
     started = time.perf_counter()
+    previous_limit = None
+    if memory_limit:
+        ((previous_limit,),) = con.execute("SELECT current_setting('memory_limit')").fetchall()
+        con.execute(f"SET memory_limit = '{memory_limit}'").fetchall()
 
     def track(state: RunProgress) -> None:
         # Files, bytes and lines are counted once per file by the runner, even for a plain file
@@ -107,4 +121,6 @@ def run_ingest(
                 summary.examples.setdefault(skip.reason, f"{skip.source_file}:{skip.first_line or '-'}: {skip.example}")
     finally:
         summary.seconds = time.perf_counter() - started
+        if previous_limit:
+            con.execute(f"SET memory_limit = '{previous_limit}'").fetchall()
     return summary
