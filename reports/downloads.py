@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import polars as pl
 
 # Spreadsheet programs run cells that start with these as formulas ("CSV injection"); test-list
@@ -53,9 +54,8 @@ def write_table(folder: Path, name: str, frame: pl.DataFrame, meta: dict[str, An
     _csv_ready(frame).write_csv(csv_path)
     json_path = folder / f"{name}.json"
     document = {**meta, "table": name, "columns": frame.columns, "rows": frame.to_dicts()}
-    json_path.write_text(
-        json.dumps(document, ensure_ascii=False, indent=1, default=_plain) + "\n", encoding="utf-8"
-    )
+    # orjson: the per-website verdict table of a year has hundreds of thousands of values.
+    json_path.write_bytes(orjson.dumps(document, default=_plain) + b"\n")
     return {
         "name": name,
         "rows": frame.height,

@@ -15,6 +15,7 @@ leaves a half-written report where the previous one was.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -28,11 +29,11 @@ import jinja2
 from plotly.offline import get_plotlyjs
 
 from reports import figures, views
-from reports.data import ReportData, load_report_data
+from reports.data import MAX_EXAMPLES, ReportData, load_report_data
 from reports.downloads import write_manifest, write_table
 from reports.i18n import Language, load_language
 from reports.provenance import Provenance, build_provenance
-from reports.tables import ReportTables, build_tables
+from reports.tables import VERDICTS, ReportTables, build_tables
 from warehouse.periods import Period
 from warehouse.settings import Settings
 
@@ -75,14 +76,26 @@ def ooni_explorer_chart(period: Period, country: str) -> str:
             f"&until={datetime.fromordinal(until).date().isoformat()}&axis_x=measurement_start_day")
 
 
-def _environment(lang: Language) -> jinja2.Environment:
-    env = jinja2.Environment(
+class LabelMap(dict):
+    """Translated labels by code; a code without a translation shows as itself."""
+
+    def __missing__(self, code: str) -> str:
+        return code
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """One environment for every language (templates compile once per process); the language's
+    helpers are passed with each render."""
+    return jinja2.Environment(
         loader=jinja2.PackageLoader(TEMPLATES_PACKAGE, "templates"),
         autoescape=True,  # everything from measurements, test lists and fingerprints is escaped
         undefined=jinja2.StrictUndefined,
-        trim_blocks=False,
-        lstrip_blocks=False,
     )
+
+
+def _helpers(lang: Language) -> dict[str, Any]:
+    """What templates call to translate and format, bound to one language."""
     strings = lang.strings
 
     def label(prefix: str, code: str | None, fallback: str | None = None) -> str:
@@ -95,17 +108,21 @@ def _environment(lang: Language) -> jinja2.Environment:
         values = {k: lang.percent(v, 0) if k in percent else v for k, v in item["values"].items()}
         return lang.text(item["key"], **values)
 
-    env.globals.update(
-        rule_text=rule_text,
-        lang=lang,
-        t=lang.text,
-        verdict_label=lambda code: label("verdict", code or "none"),
-        method_label=lambda code: label("method", code),
-        method_description=lambda code: label("method_description", code, lang.text("method_description.unknown")),
-        list_label=lambda code: label("list", code),
-        category_label=lambda code, description=None: label("category", code, description),
-    )
-    return env
+    verdicts = LabelMap({code: label("verdict", code) for code in (*VERDICTS, "none")})
+    return {
+        "lang": lang,
+        "t": lang.text,
+        "num": lang.number,
+        "rule_text": rule_text,
+        # Per-cell lookups of the website pages' grids are plain dicts: thousands of cells per page.
+        "verdict_labels": verdicts,
+        "verdict_label": lambda code: verdicts.get(code or "none") or label("verdict", code),
+        "method_label": lambda code: label("method", code),
+        "method_description": lambda code: label("method_description", code, lang.text("method_description.unknown")),
+        "list_label": lambda code: label("list", code),
+        "category_label": lambda code, description=None: label("category", code, description),
+        "evidence_labels": [lang.text("common.measurement_n", n=n) for n in range(1, MAX_EXAMPLES + 1)],
+    }
 
 
 def _languages(settings: Settings) -> list[Language]:
@@ -227,8 +244,8 @@ def render_site(folder: Path, data: ReportData, tables: ReportTables, provenance
 
     index_pages: dict[str, Path] = {}
     for lang in languages:
-        env = _environment(lang)
-        base = _page_context(data, provenance, settings, lang)
+        env = _environment()
+        base = _page_context(data, provenance, settings, lang) | _helpers(lang)
         lang_dir = folder / lang.code
         (lang_dir / "sites").mkdir(parents=True)
         index = env.get_template("index.html.j2").render(
@@ -260,8 +277,7 @@ def render_site(folder: Path, data: ReportData, tables: ReportTables, provenance
 
 
 def _landing(languages: list[Language], data: ReportData) -> str:
-    env = jinja2.Environment(loader=jinja2.PackageLoader(TEMPLATES_PACKAGE, "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    env = _environment()
     entries = [
         {
             "code": lang.code,

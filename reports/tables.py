@@ -19,6 +19,8 @@ from reports.data import ReportData
 from warehouse.settings import Settings
 
 BLOCKED_VERDICTS = ("confirmed", "likely")
+# Every cell verdict of tier 3 (warehouse.classification.VERDICTS), best first.
+VERDICTS = ("confirmed", "likely", "accessible", "down", "inconclusive", "insufficient")
 # The tier-4 changes against the previous period (warehouse.classification.CHANGES), in reading order.
 CHANGES = ("new", "continued", "first_measured", "stopped", "unclear")
 # Citizen Lab category codes that the key findings single out (news media and human rights).

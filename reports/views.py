@@ -48,6 +48,7 @@ def site_grids(data: ReportData, settings: Settings) -> dict[str, list[dict[str,
             rows[asn] = {"asn": asn, "isp_name": names.get(asn), "cells": [None] * len(index)}
         cell["links"] = [explorer_link(settings.report.explorer_url, uid)
                          for uid in (cell["example_measurement_uids"] or []) if uid]
+        cell["key"] = f"{cell['month']:%Y-%m}"  # anchors: cell-as<asn>-<YYYY-MM>
         rows[asn]["cells"][index[cell["month"]]] = cell
     return {domain: [rows[asn] for asn in sorted(rows)] for domain, rows in grids.items()}
 
