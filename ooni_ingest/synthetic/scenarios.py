@@ -102,7 +102,6 @@ class Behavior:
     tcp_fail: dict[str, str] = field(default_factory=dict)
     tls_fail: dict[str, str] = field(default_factory=dict)
     pages: dict[str, pages.Page] = field(default_factory=dict)   # address -> page served instead of the site's
-    http_fail: str | None = None                   # failure while reading the response (all addresses)
     control_failure: str | None = None
 
 

@@ -61,8 +61,6 @@ def handshake(b: Behavior, ip: str) -> str | None:
 
 def fetch(b: Behavior, ip: str, scheme: str) -> pages.Page | str:
     """The page an HTTP(S) GET to ``ip`` returns, or a failure string."""
-    if b.http_fail:
-        return b.http_fail
     if ip in b.pages:
         return b.pages[ip]
     if scheme == "http" and not b.site.legacy_http:
