@@ -29,7 +29,7 @@ import jinja2
 from plotly.offline import get_plotlyjs
 
 from reports import figures, views
-from reports.data import MAX_EXAMPLES, ReportData, load_report_data
+from reports.data import MAX_EXAMPLES, ReportData, ReportDataError, load_report_data
 from reports.downloads import write_manifest, write_table
 from reports.i18n import Language, load_language
 from reports.provenance import Provenance, build_provenance
@@ -308,6 +308,9 @@ def _swap_in(built: Path, target: Path) -> None:
 def render_report(con: duckdb.DuckDBPyConnection, period: Period, out_dir: Path, settings: Settings,
                   *, generated_at: datetime | None = None) -> RenderedReport:
     """Read the period from the warehouse and write its report under ``out_dir/<period>/``."""
+    if not settings.report.explorer_url.startswith("https://"):
+        # Evidence links are the only links leaving the report: they must at least be plain HTTPS.
+        raise ReportDataError(f"report.explorer_url must be an https:// URL, got {settings.report.explorer_url!r}")
     data = load_report_data(con, period, settings)
     tables = build_tables(data, settings)
     provenance = build_provenance(data, settings.paths.project_dir, generated_at)

@@ -52,3 +52,12 @@ def test_period_without_data_is_an_error(warehouse_file: Path, tmp_path: Path,
 def test_bad_year_is_rejected(warehouse_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--year", "1999", "--db", str(warehouse_file)]) == 2
     assert "year out of range" in capsys.readouterr().err
+
+
+def test_evidence_links_must_be_https(warehouse_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "imap.toml"
+    config.write_text('[report]\nexplorer_url = "javascript:alert(1)//"\n')
+    monkeypatch.setenv("IMAP_CONFIG", str(config))
+    assert main(["report", "--year", "2024", "--db", str(warehouse_file), "--out", str(tmp_path / "o")]) == 1
+    assert "report.explorer_url must be an https:// URL" in capsys.readouterr().err
