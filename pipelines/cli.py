@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 # Modules exposing `register(subparsers)`. Order is the order of `imap --help`.
 COMMAND_MODULES = (
@@ -47,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Dagster flags beta/preview parameters (e.g. backfill_policy) on every import: useful to us in
+    # tests, noise to a user running a command.
+    warnings.filterwarnings("ignore", message=r".*is currently in (beta|preview)")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

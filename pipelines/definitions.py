@@ -14,6 +14,7 @@ from types import ModuleType
 import dagster as dg
 
 from pipelines import assets as assets_package
+from pipelines.instance_tuning import relax_local_run_history_durability
 from pipelines.resources import build_resources
 from warehouse.settings import Settings, load_settings
 
@@ -45,4 +46,6 @@ def build_definitions(settings: Settings | None = None, overrides: dict[str, obj
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    # Run workers launched from the UI load this module: give them the same fast local history.
+    relax_local_run_history_durability()
     return build_definitions()

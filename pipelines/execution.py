@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import build_definitions
+from pipelines.instance_tuning import relax_local_run_history_durability
 from warehouse.settings import Settings
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -45,6 +46,7 @@ def prepare_instance(settings: Settings) -> dg.DagsterInstance:
         if not target.is_file() or target.read_bytes() != source.read_bytes():
             shutil.copyfile(source, target)
     export_environment(settings)
+    relax_local_run_history_durability()
     return dg.DagsterInstance.get()
 
 
@@ -70,8 +72,12 @@ def export_environment(settings: Settings) -> None:
 class GraphRunner:
     """Runs jobs of the code location one after another, stopping at the first failure."""
 
-    def __init__(self, settings: Settings, overrides: dict[str, object] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, overrides: dict[str, object] | None = None, *, log_level: str = "WARNING"
+    ) -> None:
         self.settings = settings
+        # The console shows warnings and errors only; every event is in the run's log in `imap ui`.
+        self.run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
         self.instance = prepare_instance(settings)
         self.definitions = build_definitions(settings, overrides)
 
@@ -92,7 +98,11 @@ class GraphRunner:
             label = partition_key
         started = time.monotonic()
         result = job.execute_in_process(
-            instance=self.instance, partition_key=partition_key, tags=tags, raise_on_error=False
+            run_config=self.run_config,
+            instance=self.instance,
+            partition_key=partition_key,
+            tags=tags,
+            raise_on_error=False,
         )
         if not result.success:
             raise StageFailed(f"{job_name} [{label}] failed (run {result.run_id}): {describe_failure(result)}")

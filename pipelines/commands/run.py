@@ -123,7 +123,6 @@ def run_year(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     from ooni_ingest.synthetic import generate_demo_corpus
-
     from warehouse.settings import find_project_dir, load_settings
 
     demo_dir = Path(args.out).resolve() if args.out else find_project_dir() / "build" / "demo"
