@@ -165,7 +165,7 @@ def limitations(data: ReportData, tables: ReportTables, synthetic: bool) -> list
         items.append({"key": "network_names", "values": {"count": probe_names}})
     items.append({"key": "urls", "values": {}})
     items.append({"key": "methods", "values": {}})
-    return [{**item, "key": f"limitation.{item['key']}"} for item in items]
+    return [{**item, "key": f"limitation.{item['key']}", "anchor": f"limitation-{item['key']}"} for item in items]
 
 
 def monthly_total(tables: ReportTables) -> dict[str, Any]:
@@ -205,4 +205,4 @@ def methodology_rules(settings: Settings) -> list[dict[str, Any]]:
         rules.append({"key": "methodology.excluded_kinds",
                       "values": {"kinds": ", ".join(th.excluded_network_kinds) or "–"}})
     rules.append({"key": "methodology.late_uploads", "values": {"days": settings.ingest.late_upload_days}})
-    return rules
+    return [{**rule, "anchor": "rule-" + rule["key"].removeprefix("methodology.")} for rule in rules]

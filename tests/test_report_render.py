@@ -182,6 +182,9 @@ def test_every_page_has_language_anchors_and_the_synthetic_banner(pipeline_repor
             assert sum("synthetic-banner" in (a.get("class") or "") for _, a in page.tags) == 2
     index = Page(pipeline_report.index_pages["en"])
     assert set(SECTIONS) <= set(index.ids)
+    # The synthetic world has VPN and foreign hosting networks: listed, and said to be left out.
+    assert {"excluded-networks-table", "limitation-excluded_networks", "limitation-synthetic",
+            "rule-min_evidence"} <= set(index.ids)
     blocked = json.loads((folder / "data" / "blocked_websites.json").read_text())["rows"]
     for row in blocked:
         assert f"site-{row['slug']}" in index.ids

@@ -352,3 +352,13 @@ def test_empty_period_is_an_error(report_con: duckdb.DuckDBPyConnection) -> None
 
     with pytest.raises(ReportDataError, match="no measurements between 2019-01-01 and 2019-12-31"):
         load_report_data(report_con, period_for_year(2019), load_settings())
+
+
+def test_network_names_fall_back_to_what_probes_reported(tmp_path: Path) -> None:
+    con = connect(small_warehouse(tmp_path / "w.duckdb"))
+    con.execute("DELETE FROM networks WHERE asn = 45498")
+    data = load_report_data(con, period_for_year(2024), load_settings())
+    con.close()
+    names = {row["asn"]: row for row in data.network_names.to_dicts()}
+    assert (names[45498]["name"], names[45498]["name_source"]) == (NETWORKS[45498], "probe")
+    assert (names[38623]["name"], names[38623]["name_source"]) == (NETWORKS[38623], "reference")
