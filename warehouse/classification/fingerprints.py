@@ -151,16 +151,17 @@ _INSERT_COLUMNS = (*OONI_COLUMNS, "origin", "review_status", "origin_ref")
 
 def store_fingerprints(con: duckdb.DuckDBPyConnection, *sets: FingerprintSet) -> int:
     """Replace the `fingerprints` table with ``sets`` in one transaction; returns the row count."""
+    import polars as pl
+
     rows = [row for s in sets for row in s.rows]
+    frame = pl.DataFrame(  # noqa: F841 - read by DuckDB's replacement scan below
+        {column: [row.get(column) for row in rows] for column in _INSERT_COLUMNS},
+        schema={column: pl.Int32 if column == "confidence_no_fp" else pl.String for column in _INSERT_COLUMNS},
+    )
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM fingerprints")
-        if rows:
-            placeholders = ", ".join("?" for _ in _INSERT_COLUMNS)
-            con.executemany(
-                f"INSERT INTO fingerprints ({', '.join(_INSERT_COLUMNS)}) VALUES ({placeholders})",
-                [tuple(row.get(c) for c in _INSERT_COLUMNS) for row in rows],
-            )
+        con.execute("INSERT INTO fingerprints BY NAME SELECT * FROM frame")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

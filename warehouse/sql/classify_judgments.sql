@@ -104,11 +104,13 @@ dns_fp_matches AS (
 ),
 
 -- Pages worth matching against block page fingerprints: a plain-HTTP (or unverified) response that
--- differs from the control, or that came through an unexplained DNS answer, or has no control.
+-- differs from the control (a different title is enough), or that came through an unexplained DNS
+-- answer, or has no control. A page with the control's title and size is the site's own.
 http_candidates AS (
     SELECT measurement_key, probe_cc, http_body_sample, http_headers, http_request_url, http_redirects
     FROM judged_input
-    WHERE response AND NOT https_proof AND (http_diff OR len(suspects) > 0 OR NOT ctrl_http_ok)
+    WHERE response AND NOT https_proof AND (http_diff OR len(suspects) > 0 OR NOT ctrl_http_ok
+          OR lower(trim(coalesce(http_title, ''))) <> lower(trim(coalesce(control_http_title, ''))))
 ),
 http_fp_matches AS (
     SELECT c.measurement_key, c.probe_cc, r.name, r.scope, r.can_confirm, r.countries
