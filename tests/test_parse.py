@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import json
 from datetime import date, datetime
 
 import pytest
@@ -212,11 +213,27 @@ def test_bad_input_is_skipped_with_a_reason(change, reason: str) -> None:
 
 
 def test_measurement_key_without_uid_is_stable_and_distinct() -> None:
-    key = measurement_key(None, "r1", "http://a/", "2024-01-01 00:00:00", 38623)
-    assert key == measurement_key("", "r1", "http://a/", "2024-01-01 00:00:00", 38623)
+    raw = wc04_measurement()
+    del raw["measurement_uid"]
+    key = measurement_key(None, raw)
     assert key.startswith("noid:") and len(key) == 45
-    assert key != measurement_key(None, "r1", "http://a/", "2024-01-01 00:00:01", 38623)
-    assert measurement_key("uid-1", "r1", "http://a/", "x", 1) == "uid-1"
+    assert key == measurement_key("", raw)
+    # The same measurement re-serialised (keys reordered at every level, other whitespace and escapes).
+    reordered = json.loads(json.dumps(raw, sort_keys=True, indent=2, ensure_ascii=True))
+    reordered["test_keys"] = dict(reversed(list(reordered["test_keys"].items())))
+    assert measurement_key(None, reordered) == key
+    # Any difference in content is another measurement, even with the same URL, start time and ASN.
+    other = copy.deepcopy(raw)
+    other["test_keys"]["tcp_connect"][0]["status"]["failure"] = "connection_refused"
+    assert measurement_key(None, other) != key
+    assert measurement_key("uid-1", raw) == "uid-1"
+
+
+def test_qa_samples_sharing_url_and_start_time_get_distinct_keys(qa_measurements) -> None:
+    keys = {parse(raw)["measurement_key"] for raw in qa_measurements.values()}
+    identities = {(r["report_id"], r["input"], r["measurement_start_time"], r["probe_asn"]) for r in qa_measurements.values()}
+    assert len(identities) < len(qa_measurements)   # the old (report_id, input, time, ASN) identity collides
+    assert len(keys) == len(qa_measurements)
 
 
 def test_synthetic_flag_comes_from_annotations() -> None:

@@ -10,7 +10,7 @@
 -- re-reading the raw JSON. Written one ingest partition (`ingest_day`) at a time, in one transaction.
 CREATE TABLE IF NOT EXISTS measurements (
     -- Identity and provenance
-    measurement_key        VARCHAR NOT NULL,   -- measurement_uid, or 'noid:' || hash(report_id, input, start time, asn) when absent
+    measurement_key        VARCHAR NOT NULL,   -- measurement_uid, or 'noid:' || sha1 of the canonical JSON of the whole measurement
     measurement_uid        VARCHAR,            -- OONI collector's id (NULL in files written by a probe itself)
     report_id              VARCHAR,
     input                  VARCHAR NOT NULL,   -- the tested URL, as measured
