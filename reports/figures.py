@@ -141,7 +141,7 @@ def isp_month_heatmap(rows: list[dict[str, Any]], months: list, ctx: FigureConte
     labels = [_isp_label(r["isp_name"], r["asn"]) for r in rows]
     z = [[cell["measurements"] for cell in r["cells"]] for r in rows]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[ctx.lang.month_short(m) for m in months], y=labels, colorscale="Blues",
+        z=z, x=[ctx.lang.month_short(m) for m in months], y=labels, colorscale="Blues", zmin=0,
         colorbar={"title": {"text": t("col.measurements")}}, hoverongaps=False,
     ))
     fig.update_yaxes(autorange="reversed")
@@ -155,7 +155,7 @@ def method_isp_heatmap(matrix: dict[str, Any], ctx: FigureContext) -> Figure:
     rows = matrix["rows"]
     z = [[v["websites"] or None for v in row["cells"]] for row in rows]
     fig = go.Figure(go.Heatmap(
-        z=z, x=columns, y=[r["method"] for r in rows], colorscale="Oranges",
+        z=z, x=columns, y=[r["method"] for r in rows], colorscale="Oranges", zmin=0,
         colorbar={"title": {"text": t("col.blocked_websites")}}, hoverongaps=False,
     ))
     fig.update_yaxes(autorange="reversed")
