@@ -1,7 +1,9 @@
 """Reading the parts of web_connectivity `test_keys` that classification needs, for 0.4.x and 0.5.x.
 
-Each function returns a dict of `measurements` columns. They are written for speed (ingest calls
-them millions of times) and for tolerance: fields may be missing, null, or of the older shapes
+Each `*_fields` function returns a tuple of `measurements` columns, in the order its `*_COLUMNS`
+names them (the schema's order: ooni_ingest.schema checks it). They are written for speed (ingest
+calls them millions of times: tuples, not dicts; caches for the few distinct hostnames) and for
+tolerance: fields may be missing, null, or of the older shapes
 (0.4: `status.blocked`, response `headers` as a dict; 0.5: `tls_handshakes`, `control.ip_info`,
 extra DNS engines). A value of an unexpected type raises TypeError/AttributeError/ValueError,
 which `parse_measurement` turns into an `invalid_field` skip.
@@ -85,6 +87,34 @@ def host_of_url(url: str) -> str | None:
         return None
 
 
+# A year holds millions of measurements of a few thousand URLs and hostnames: parse each once.
+_CACHE_LIMIT = 1 << 16
+_host_cache: dict[str, str | None] = {}
+_url_host_cache: dict[str, str | None] = {}
+_MISSING = object()
+
+
+def cached_normalize_host(host: Any) -> str | None:
+    """normalize_host, remembered for strings (anything else raises as normalize_host does)."""
+    if type(host) is not str:
+        return normalize_host(host)
+    known = _host_cache.get(host, _MISSING)
+    if known is _MISSING:
+        if len(_host_cache) >= _CACHE_LIMIT:
+            _host_cache.clear()
+        known = _host_cache[host] = normalize_host(host)
+    return known  # type: ignore[return-value]
+
+
+def cached_host_of_url(url: str) -> str | None:
+    known = _url_host_cache.get(url, _MISSING)
+    if known is _MISSING:
+        if len(_url_host_cache) >= _CACHE_LIMIT:
+            _url_host_cache.clear()
+        known = _url_host_cache[url] = host_of_url(url)
+    return known  # type: ignore[return-value]
+
+
 def ip_of_address(address: str | None) -> str | None:
     """"1.2.3.4:443" -> "1.2.3.4"; "[2001:db8::1]:443" -> "2001:db8::1"."""
     if not address:
@@ -114,7 +144,11 @@ def _first_failure(failures: list[str | None]) -> str | None:
     return None
 
 
-def dns_fields(queries: Any, host: str | None, raw_host: str | None, classic_only: bool, ip_info: dict) -> dict:
+DNS_COLUMNS = ("dns_failure", "dns_answers", "dns_answer_asns", "dns_cnames", "doh_answers", "dns_udp_answers",
+               "dns_udp_failure")
+
+
+def dns_fields(queries: Any, host: str | None, raw_host: str | None, classic_only: bool, ip_info: dict) -> tuple:
     """DNS of the input host, split by resolver: system (classic), DNS-over-UDP (0.5 extension), DoH."""
     system: dict[str, None] = {}
     udp: dict[str, None] = {}
@@ -125,7 +159,7 @@ def dns_fields(queries: Any, host: str | None, raw_host: str | None, classic_onl
     udp_failures: list[tuple[str | None, bool]] = []
     for query in queries or ():
         qhost = query.get("hostname")
-        if qhost != raw_host and normalize_host(qhost) != host:
+        if qhost != raw_host and cached_normalize_host(qhost) != host:
             continue
         engine = query.get("engine")
         if engine == "doh":
@@ -150,10 +184,16 @@ def dns_fields(queries: Any, host: str | None, raw_host: str | None, classic_onl
             found = True
             target[address] = None
             if target is system:
-                asn = _asn(answer.get("asn")) or _asn((ip_info.get(address) or {}).get("asn"))
+                asn = answer.get("asn")
+                if type(asn) is not int:   # most are: skip the call
+                    asn = _asn(asn)
+                if not asn:
+                    asn = _asn((ip_info.get(address) or {}).get("asn"))
                 if asn:
                     asns[asn] = None
-        failure = None if found else normalize_failure(query.get("failure"))
+        failure = None if found else query.get("failure")
+        if failure is not None:
+            failure = normalize_failure(failure)
         # A lookup failed when no query of it returned an address; prefer the A/ANY failure, since
         # AAAA often fails harmlessly (dns_no_answer) on hosts without IPv6.
         entry = (failure, query.get("query_type") == "AAAA")
@@ -161,15 +201,15 @@ def dns_fields(queries: Any, host: str | None, raw_host: str | None, classic_onl
             system_failures.append(entry)
         elif target is udp:
             udp_failures.append(entry)
-    return {
-        "dns_failure": None if system else _lookup_failure(system_failures),
-        "dns_answers": list(system),
-        "dns_answer_asns": list(asns),
-        "dns_cnames": list(cnames),
-        "doh_answers": list(doh),
-        "dns_udp_answers": list(udp),
-        "dns_udp_failure": None if udp else _lookup_failure(udp_failures),
-    }
+    return (
+        None if system else _lookup_failure(system_failures),
+        list(system),
+        list(asns),
+        list(cnames),
+        list(doh),
+        list(udp),
+        None if udp else _lookup_failure(udp_failures),
+    )
 
 
 def _lookup_failure(entries: list[tuple[str | None, bool]]) -> str | None:
@@ -177,7 +217,10 @@ def _lookup_failure(entries: list[tuple[str | None, bool]]) -> str | None:
     return _first_failure(non_aaaa) or _first_failure([failure for failure, _ in entries])
 
 
-def tcp_fields(connects: Any) -> dict:
+TCP_COLUMNS = ("tcp_attempts", "tcp_failures", "tcp_failure", "tcp_blocked", "tcp_ok_ips", "tcp_failed_ips")
+
+
+def tcp_fields(connects: Any) -> tuple:
     attempts = failures = blocked = 0
     first_failure = None
     ok: dict[str, None] = {}
@@ -185,7 +228,9 @@ def tcp_fields(connects: Any) -> dict:
     for connect in connects or ():
         attempts += 1
         status = connect.get("status") or {}
-        failure = normalize_failure(status.get("failure"))
+        failure = status.get("failure")
+        if failure is not None:
+            failure = normalize_failure(failure)
         success = status.get("success")
         if success is None:
             success = failure is None
@@ -200,24 +245,22 @@ def tcp_fields(connects: Any) -> dict:
                 failed[ip] = None
         if status.get("blocked") is True:
             blocked += 1
-    return {
-        "tcp_attempts": attempts,
-        "tcp_failures": failures,
-        "tcp_failure": first_failure,
-        "tcp_blocked": blocked,
-        "tcp_ok_ips": list(ok),
-        "tcp_failed_ips": [ip for ip in failed if ip not in ok],
-    }
+    return (attempts, failures, first_failure, blocked, list(ok), [ip for ip in failed if ip not in ok])
 
 
-def tls_fields(handshakes: Any) -> dict:
+TLS_COLUMNS = ("tls_attempts", "tls_failures", "tls_failure", "tls_ok_ips", "tls_failed_ips")
+
+
+def tls_fields(handshakes: Any) -> tuple:
     attempts = failures = 0
     first_failure = None
     ok: dict[str, None] = {}
     failed: dict[str, None] = {}
     for handshake in handshakes or ():
         attempts += 1
-        failure = normalize_failure(handshake.get("failure"))
+        failure = handshake.get("failure")
+        if failure is not None:
+            failure = normalize_failure(failure)
         ip = ip_of_address(handshake.get("address"))
         if failure is None:
             # Only a handshake that verified the certificate proves the address serves the site.
@@ -228,13 +271,7 @@ def tls_fields(handshakes: Any) -> dict:
             first_failure = first_failure or failure
             if ip:
                 failed[ip] = None
-    return {
-        "tls_attempts": attempts,
-        "tls_failures": failures,
-        "tls_failure": first_failure,
-        "tls_ok_ips": list(ok),
-        "tls_failed_ips": [ip for ip in failed if ip not in ok],
-    }
+    return (attempts, failures, first_failure, list(ok), [ip for ip in failed if ip not in ok])
 
 
 def _body_bytes(body: Any) -> bytes | None:
@@ -258,7 +295,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _headers(response: dict) -> list[dict[str, str]]:
+def _headers(response: dict) -> list[tuple[str, str]]:
     pairs = response.get("headers_list")
     if pairs is None:
         pairs = (response.get("headers") or {}).items()
@@ -266,7 +303,7 @@ def _headers(response: dict) -> list[dict[str, str]]:
     for name, value in pairs:
         if type(name) is not str or type(value) is not str:  # binary headers arrive base64-wrapped
             name, value = _text(name), _text(value)
-        headers.append({"name": name, "value": value[:HEADER_VALUE_MAX_CHARS]})
+        headers.append((name, value[:HEADER_VALUE_MAX_CHARS]))
     return headers
 
 
@@ -278,38 +315,49 @@ def extract_title(text: str) -> str | None:
     return title[:TITLE_MAX_CHARS] or None
 
 
-def http_fields(requests: Any, control_body_length: int | None) -> dict:
+# http_headers come as (name, value) pairs, and http_body_sample as the body's UTF-8 bytes when it is the
+# whole (text) body, already encoded for its hash: ingest hands both to Arrow as they are, and
+# parse.parse_measurement turns them into the table's shapes ({"name", "value"} structs, text).
+HTTP_COLUMNS = ("http_failure", "http_request_url", "http_redirects", "http_status", "http_body_length",
+                "http_body_truncated", "http_body_sha1", "http_title", "http_headers", "http_body_sample")
+_NO_HTTP = (None, None, None, None, None, None, None, None)   # http_headers ([]) and http_body_sample follow
+# UTF-8 needs at most 4 bytes a character: this many bytes decode to at least TITLE_SEARCH_CHARS characters.
+_DECODED_PREFIX_BYTES = 4 * TITLE_SEARCH_CHARS + 4
+
+
+def http_fields(requests: Any, control_body_length: int | None) -> tuple:
     """The final request of the chain (requests[0]: the probe writes them newest first)."""
     requests = requests or ()
     if not requests:
-        return _NO_HTTP
+        return (*_NO_HTTP, [], None)
     final = requests[0]
     request = final.get("request") or {}
     response = final.get("response") or {}
     raw_body = response.get("body")
     body = _body_bytes(raw_body)
     status = response.get("code") or None
-    fields = {
-        "http_failure": normalize_failure(final.get("failure")),
-        "http_request_url": request.get("url"),
-        "http_redirects": len(requests) - 1,
-        "http_status": int(status) if status is not None else None,
-        "http_body_length": None,
-        "http_body_truncated": response.get("body_is_truncated"),
-        "http_body_sha1": None,
-        "http_title": None,
-        "http_headers": _headers(response) if response else [],
-        "http_body_sample": None,
-    }
-    if body is not None:
+    # In this order so that bad input raises the same error whatever else is wrong with it.
+    failure = normalize_failure(final.get("failure"))
+    url = request.get("url")
+    status = int(status) if status is not None else None
+    truncated = response.get("body_is_truncated")
+    headers = _headers(response) if response else []
+    if body is None:
+        length = sha1 = title = sample = None
+    else:
         length = len(body)
-        text = raw_body if isinstance(raw_body, str) else body.decode("utf-8", "replace")
-        fields["http_body_length"] = length
-        fields["http_body_sha1"] = hashlib.sha1(body).hexdigest()
-        fields["http_title"] = extract_title(text)
+        if isinstance(raw_body, str):
+            text = raw_body
+        else:
+            # Only the first TITLE_SEARCH_CHARS characters are ever read (title, sample): decoding a
+            # prefix gives exactly those characters without decoding a large binary body.
+            text = body[:_DECODED_PREFIX_BYTES].decode("utf-8", "replace")
+        sha1 = hashlib.sha1(body).hexdigest()
+        title = extract_title(text)
+        sample: str | bytes | None = None
         if length <= SAMPLE_MAX_BODY_BYTES or _unlike_control(length, control_body_length):
-            fields["http_body_sample"] = text[:SAMPLE_CHARS]
-    return fields
+            sample = body if text is raw_body and len(text) <= SAMPLE_CHARS else text[:SAMPLE_CHARS]
+    return (failure, url, len(requests) - 1, status, length, truncated, sha1, title, headers, sample)
 
 
 def _unlike_control(length: int, control_length: int | None) -> bool:
@@ -317,13 +365,6 @@ def _unlike_control(length: int, control_length: int | None) -> bool:
         return True
     small, large = sorted((length, control_length))
     return small < SAMPLE_BODY_PROPORTION * large
-
-
-_NO_HTTP = {
-    "http_failure": None, "http_request_url": None, "http_redirects": None, "http_status": None,
-    "http_body_length": None, "http_body_truncated": None, "http_body_sha1": None, "http_title": None,
-    "http_headers": [], "http_body_sample": None,
-}
 
 
 def _positive_int(value: Any) -> int | None:
@@ -334,14 +375,22 @@ def _positive_int(value: Any) -> int | None:
     return number if number >= 0 else None
 
 
-def control_fields(control: Any) -> dict:
+CONTROL_COLUMNS = ("control_dns_failure", "control_dns_addrs", "control_dns_asns", "control_tcp_ok",
+                   "control_tcp_failures", "control_tls_ok", "control_tls_failures", "control_tls_failure",
+                   "control_http_failure", "control_http_status", "control_http_body_length", "control_http_title")
+CONTROL_HTTP_BODY_LENGTH = CONTROL_COLUMNS.index("control_http_body_length")
+
+
+def control_fields(control: Any) -> tuple:
     control = control or {}
     dns = control.get("dns") or {}
     addrs = [a for a in dns.get("addrs") or () if a]
     ip_info = control.get("ip_info") or {}
     asns: dict[int, None] = {}
     for address in addrs:
-        asn = _asn((ip_info.get(address) or {}).get("asn"))
+        asn = (ip_info.get(address) or {}).get("asn")
+        if type(asn) is not int:
+            asn = _asn(asn)
         if asn:
             asns[asn] = None
     tcp_ok = tcp_failed = 0
@@ -361,37 +410,42 @@ def control_fields(control: Any) -> dict:
     http = control.get("http_request") or {}
     has_tcp = "tcp_connect" in control
     has_tls = "tls_handshake" in control
-    return {
-        "control_dns_failure": normalize_failure(dns.get("failure")),
-        "control_dns_addrs": addrs,
-        "control_dns_asns": list(asns),
-        "control_tcp_ok": tcp_ok if has_tcp else None,
-        "control_tcp_failures": tcp_failed if has_tcp else None,
-        "control_tls_ok": tls_ok if has_tls else None,
-        "control_tls_failures": tls_failed if has_tls else None,
-        "control_tls_failure": tls_failure,
-        "control_http_failure": normalize_failure(http.get("failure")),
-        "control_http_status": _positive_int(http.get("status_code")) or None,
-        "control_http_body_length": _positive_int(http.get("body_length")),
-        "control_http_title": (http.get("title") or None),
-    }
+    return (
+        normalize_failure(dns.get("failure")),
+        addrs,
+        list(asns),
+        tcp_ok if has_tcp else None,
+        tcp_failed if has_tcp else None,
+        tls_ok if has_tls else None,
+        tls_failed if has_tls else None,
+        tls_failure,
+        normalize_failure(http.get("failure")),
+        _positive_int(http.get("status_code")) or None,
+        _positive_int(http.get("body_length")),
+        (http.get("title") or None),
+    )
 
 
-def probe_analysis_fields(test_keys: dict) -> dict:
-    blocking = test_keys.get("blocking")
+PROBE_COLUMNS = ("probe_blocking", "probe_accessible", "x_blocking_flags", "body_length_match", "body_proportion",
+                 "status_code_match", "headers_match", "title_match")
+
+
+def probe_analysis_fields(test_keys: dict) -> tuple:
+    get = test_keys.get
+    blocking = get("blocking")
     if blocking is False:
         blocking = "false"
     elif blocking is True:
         blocking = "true"
-    flags = test_keys.get("x_blocking_flags")
-    proportion = test_keys.get("body_proportion")
-    return {
-        "probe_blocking": blocking,
-        "probe_accessible": test_keys.get("accessible"),
-        "x_blocking_flags": int(flags) if flags is not None else None,
-        "body_length_match": test_keys.get("body_length_match"),
-        "body_proportion": float(proportion) if proportion is not None else None,
-        "status_code_match": test_keys.get("status_code_match"),
-        "headers_match": test_keys.get("headers_match"),
-        "title_match": test_keys.get("title_match"),
-    }
+    flags = get("x_blocking_flags")
+    proportion = get("body_proportion")
+    return (
+        blocking,
+        get("accessible"),
+        int(flags) if flags is not None else None,
+        get("body_length_match"),
+        float(proportion) if proportion is not None else None,
+        get("status_code_match"),
+        get("headers_match"),
+        get("title_match"),
+    )

@@ -22,6 +22,7 @@ __all__ = [
     "SUPPORTED_TEST_VERSIONS",
     "SkipMeasurement",
     "measurement_key",
+    "measurement_values",
     "parse_measurement",
     "rows_to_frame",
 ]
@@ -121,69 +122,131 @@ def parse_measurement(
 
     ``country`` (e.g. "KH") rejects measurements from other probe countries as `wrong_country`.
     """
-    test_keys = check_identity(raw, country)
-    url = raw.get("input")
-    if not isinstance(url, str) or not url:
-        raise SkipMeasurement("invalid_field", f"input is {url!r}, not a URL")
-    domain = extract.host_of_url(url)
-    if not domain:
-        raise SkipMeasurement("invalid_field", f"input {url!r} has no hostname")
-    probe_cc = raw.get("probe_cc")
-    if not isinstance(probe_cc, str) or not probe_cc:
-        raise SkipMeasurement("invalid_field", f"probe_cc is {probe_cc!r}")
-    start_text = raw.get("measurement_start_time")
-    start_time = _parse_time(start_text)
-    probe_asn = _parse_asn(raw.get("probe_asn"), "probe_asn", required=True)
-    uid = _optional_str(raw, "measurement_uid")
-    report_id = _optional_str(raw, "report_id")
-    annotations = raw.get("annotations") or {}
-    runtime = raw.get("test_runtime")
-
-    row: dict[str, Any] = {
-        "measurement_key": measurement_key(uid, raw),
-        "measurement_uid": uid,
-        "report_id": report_id,
-        "input": url,
-        "domain": domain,
-        "ingest_day": ingest_day,
-        "ingest_source": ingest_source,
-        "source_file": source_file,
-        "source_line": source_line,
-        "is_synthetic": annotations.get("imap_synthetic") == "true",
-        "measurement_start_time": start_time,
-        "measurement_day": start_time.date(),
-        "probe_cc": probe_cc,
-        "probe_asn": probe_asn,
-        "probe_network_name": _optional_str(raw, "probe_network_name"),
-        "resolver_ip": _optional_str(raw, "resolver_ip"),
-        "resolver_asn": _parse_asn(raw.get("resolver_asn"), "resolver_asn", required=False),
-        "resolver_network_name": _optional_str(raw, "resolver_network_name"),
-        "software_name": _optional_str(raw, "software_name"),
-        "software_version": _optional_str(raw, "software_version"),
-        "test_version": raw["test_version"],
-        "test_runtime": float(runtime) if isinstance(runtime, int | float) else None,
-    }
-    try:
-        _add_test_keys(row, test_keys, url, domain, classic_only=raw["test_version"].startswith("0.5."))
-    except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
-        raise SkipMeasurement("invalid_field", f"test_keys: {type(exc).__name__}: {exc}") from None
+    values = measurement_values(raw, ingest_day=ingest_day, ingest_source=ingest_source, source_file=source_file,
+                                source_line=source_line, country=country)
+    row = dict(zip(COLUMNS, values, strict=True))
+    row["http_headers"] = [{"name": name, "value": value} for name, value in row["http_headers"]]
+    sample = row["http_body_sample"]
+    if isinstance(sample, bytes):
+        row["http_body_sample"] = sample.decode("utf-8", "surrogatepass")
     return row
 
 
-def _add_test_keys(row: dict[str, Any], test_keys: dict, url: str, domain: str, classic_only: bool) -> None:
-    control = test_keys.get("control") or {}
-    raw_host = _raw_host(url)
-    row["dns_experiment_failure"] = extract.normalize_failure(test_keys.get("dns_experiment_failure"))
-    row.update(extract.dns_fields(test_keys.get("queries"), domain, raw_host, classic_only, control.get("ip_info") or {}))
-    row["dns_consistency"] = test_keys.get("dns_consistency")
-    row.update(extract.tcp_fields(test_keys.get("tcp_connect")))
-    row.update(extract.tls_fields(test_keys.get("tls_handshakes")))
-    row["http_experiment_failure"] = extract.normalize_failure(test_keys.get("http_experiment_failure"))
-    control_row = extract.control_fields(control)
-    row.update(extract.http_fields(test_keys.get("requests"), control_row["control_http_body_length"]))
-    row["control_failure"] = extract.normalize_failure(test_keys.get("control_failure"))
-    row.update(control_row)
-    row.update(extract.probe_analysis_fields(test_keys))
+IDENTITY_COLUMNS = (
+    "measurement_key", "measurement_uid", "report_id", "input", "domain", "ingest_day", "ingest_source",
+    "source_file", "source_line", "is_synthetic", "measurement_start_time", "measurement_day", "probe_cc",
+    "probe_asn", "probe_network_name", "resolver_ip", "resolver_asn", "resolver_network_name", "software_name",
+    "software_version", "test_version", "test_runtime",
+)
+# The order measurement_values() produces: the schema's, which this checks when the module loads.
+VALUE_COLUMNS = (
+    *IDENTITY_COLUMNS,
+    "dns_experiment_failure", *extract.DNS_COLUMNS, "dns_consistency",
+    *extract.TCP_COLUMNS,
+    *extract.TLS_COLUMNS,
+    "http_experiment_failure", *extract.HTTP_COLUMNS,
+    "control_failure", *extract.CONTROL_COLUMNS,
+    *extract.PROBE_COLUMNS,
+)
+if VALUE_COLUMNS != COLUMNS:
+    raise RuntimeError("ooni_ingest.extract's column groups are out of step with the measurements schema")
+INGEST_DAY = COLUMNS.index("ingest_day")
+MEASUREMENT_DAY = COLUMNS.index("measurement_day")
+SOURCE_LINE = COLUMNS.index("source_line")
+
+_TEST_KEYS_ERRORS = (TypeError, AttributeError, ValueError, KeyError, IndexError)
+
+
+def measurement_values(
+    raw: Any,
+    *,
+    ingest_day: date,
+    ingest_source: str,
+    source_file: str,
+    source_line: int | None,
+    country: str | None = None,
+) -> list[Any]:
+    """parse_measurement's row as a list in COLUMNS order, what ingest batches into Arrow columns
+    (schema.values_to_arrow): http_headers as (name, value) pairs, http_body_sample as text or UTF-8 bytes."""
+    test_keys = check_identity(raw, country)
+    get = raw.get
+    url = get("input")
+    if not isinstance(url, str) or not url:
+        raise SkipMeasurement("invalid_field", f"input is {url!r}, not a URL")
+    domain, raw_host = _hosts_of_url(url)
+    if not domain:
+        raise SkipMeasurement("invalid_field", f"input {url!r} has no hostname")
+    probe_cc = get("probe_cc")
+    if not isinstance(probe_cc, str) or not probe_cc:
+        raise SkipMeasurement("invalid_field", f"probe_cc is {probe_cc!r}")
+    start_time = _parse_time(get("measurement_start_time"))
+    probe_asn = _parse_asn(get("probe_asn"), "probe_asn", required=True)
+    uid = _optional_str(raw, "measurement_uid")
+    report_id = _optional_str(raw, "report_id")
+    annotations = get("annotations") or {}
+    if not isinstance(annotations, dict):
+        raise SkipMeasurement("invalid_field", f"annotations is a {type(annotations).__name__}, not an object")
+    runtime = get("test_runtime")
+    test_version = raw["test_version"]
+    values = [
+        measurement_key(uid, raw),
+        uid,
+        report_id,
+        url,
+        domain,
+        ingest_day,
+        ingest_source,
+        source_file,
+        source_line,
+        annotations.get("imap_synthetic") == "true",
+        start_time,
+        start_time.date(),
+        probe_cc,
+        probe_asn,
+        _optional_str(raw, "probe_network_name"),
+        _optional_str(raw, "resolver_ip"),
+        _parse_asn(get("resolver_asn"), "resolver_asn", required=False),
+        _optional_str(raw, "resolver_network_name"),
+        _optional_str(raw, "software_name"),
+        _optional_str(raw, "software_version"),
+        test_version,
+        float(runtime) if isinstance(runtime, int | float) else None,
+    ]
+    try:
+        _add_test_keys(values, test_keys, domain, raw_host, classic_only=test_version.startswith("0.5."))
+    except _TEST_KEYS_ERRORS as exc:
+        raise SkipMeasurement("invalid_field", f"test_keys: {type(exc).__name__}: {exc}") from None
+    return values
+
+
+def _add_test_keys(values: list, test_keys: dict, domain: str, raw_host: str | None, classic_only: bool) -> None:
+    get = test_keys.get
+    control = get("control") or {}
+    append = values.append
+    append(extract.normalize_failure(get("dns_experiment_failure")))
+    values += extract.dns_fields(get("queries"), domain, raw_host, classic_only, control.get("ip_info") or {})
+    append(get("dns_consistency"))
+    values += extract.tcp_fields(get("tcp_connect"))
+    values += extract.tls_fields(get("tls_handshakes"))
+    append(extract.normalize_failure(get("http_experiment_failure")))
+    control_values = extract.control_fields(control)
+    values += extract.http_fields(get("requests"), control_values[extract.CONTROL_HTTP_BODY_LENGTH])
+    append(extract.normalize_failure(get("control_failure")))
+    values += control_values
+    values += extract.probe_analysis_fields(test_keys)
+
+
+_url_hosts: dict[str, tuple[str | None, str | None]] = {}
+
+
+def _hosts_of_url(url: str) -> tuple[str | None, str | None]:
+    """(normalised hostname, hostname as written) of the input URL, remembered: URLs repeat."""
+    hosts = _url_hosts.get(url)
+    if hosts is None:
+        if len(_url_hosts) >= 1 << 16:
+            _url_hosts.clear()
+        hosts = _url_hosts[url] = (extract.host_of_url(url), _raw_host(url))
+    return hosts
 
 
 def _raw_host(url: str) -> str | None:

@@ -17,9 +17,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.ipc
 
-from ooni_ingest.parse import SkipMeasurement, parse_measurement
+from ooni_ingest.parse import INGEST_DAY, MEASUREMENT_DAY, SOURCE_LINE, SkipMeasurement, measurement_values
 from ooni_ingest.read import read_measurement_file
-from ooni_ingest.schema import rows_to_arrow
+from ooni_ingest.schema import values_to_arrow
 from ooni_ingest.sources import WorkUnit
 
 BATCH_ROWS = 2000
@@ -97,20 +97,21 @@ class _SpoolWriter:
 _UNFIT = (TypeError, ValueError, OverflowError, pa.ArrowException)
 
 
-def _table(rows: list[dict[str, Any]], result: UnitResult) -> pa.Table:
+def _table(rows: list[list[Any]], result: UnitResult) -> pa.Table:
     """Rows as a table; a row whose values do not fit the schema is skipped, not the whole batch."""
     try:
-        return rows_to_arrow(rows)
+        return values_to_arrow(rows)
     except _UNFIT:
         good = []
         for row in rows:
             try:
-                rows_to_arrow([row])
+                values_to_arrow([row])
             except _UNFIT as exc:
-                result.skip("invalid_field", row["source_line"], f"line {row['source_line']}: {exc}")
+                line = row[SOURCE_LINE]
+                result.skip("invalid_field", line, f"line {line}: {exc}")
             else:
                 good.append(row)
-        return rows_to_arrow(good)
+        return values_to_arrow(good)
 
 
 def parse_unit(task: ParseTask) -> UnitResult:
@@ -130,7 +131,7 @@ def _parse_unit(task: ParseTask) -> UnitResult:
     started = time.perf_counter()
     unit = task.unit
     result = UnitResult(unit, bytes=task.path.stat().st_size if task.path.exists() else 0)
-    pending: dict[date, list[dict[str, Any]]] = {}
+    pending: dict[date, list[list[Any]]] = {}
     writers: dict[date, _SpoolWriter] = {}
 
     def flush(day: date) -> None:
@@ -143,33 +144,38 @@ def _parse_unit(task: ParseTask) -> UnitResult:
             writer.write(table)
 
     placeholder_day = unit.ingest_day or task.first
-    for item in read_measurement_file(task.path):
-        result.lines += 1
-        if item.error is not None:
-            result.skip(item.error.reason, item.line, item.error.message)
-            if item.error.reason in ("truncated_gzip", "unreadable_file"):
+    ingest_source, source_file, country = unit.ingest_source, unit.source_file, task.country
+    lines = 0
+    for line, measurement, error in read_measurement_file(task.path):
+        lines += 1
+        if error is not None:
+            result.skip(error.reason, line, error.message)
+            if error.reason in ("truncated_gzip", "unreadable_file"):
                 result.complete = False
             continue
         try:
-            row = parse_measurement(
-                item.measurement,
+            row = measurement_values(
+                measurement,
                 ingest_day=placeholder_day,
-                ingest_source=unit.ingest_source,
-                source_file=unit.source_file,
-                source_line=item.line,
-                country=task.country,
+                ingest_source=ingest_source,
+                source_file=source_file,
+                source_line=line,
+                country=country,
             )
         except SkipMeasurement as skip:
-            result.skip(_reason(skip.reason, unit), item.line, f"line {item.line}: {skip.message}")
+            result.skip(_reason(skip.reason, unit), line, f"line {line}: {skip.message}")
             continue
-        day = _day_for(row, unit, task, result, item.line)
+        day = _day_for(row[MEASUREMENT_DAY], unit, task, result, line)
         if day is None:
             continue
-        row["ingest_day"] = day
-        rows = pending.setdefault(day, [])
+        row[INGEST_DAY] = day
+        rows = pending.get(day)
+        if rows is None:
+            rows = pending[day] = []
         rows.append(row)
         if len(rows) >= BATCH_ROWS:
             flush(day)
+    result.lines = lines
     for day in list(pending):
         flush(day)
     for day, writer in writers.items():
@@ -188,8 +194,7 @@ def _reason(reason: str, unit: WorkUnit) -> str:
     return reason
 
 
-def _day_for(row: dict[str, Any], unit: WorkUnit, task: ParseTask, result: UnitResult, line: int | None) -> date | None:
-    measured: date = row["measurement_day"]
+def _day_for(measured: date, unit: WorkUnit, task: ParseTask, result: UnitResult, line: int | None) -> date | None:
     if unit.ingest_day is None:
         if not task.first <= measured <= task.last:
             result.skip("outside_partition", line, f"line {line}: measured on {measured}, outside {task.first}..{task.last}")

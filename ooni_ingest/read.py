@@ -14,8 +14,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
+from isal import isal_zlib
 
 READ_BUFFER_BYTES = 1 << 20
+# Compressed bytes handed to ISA-L at a time (bucket files compress about 5:1).
+GZIP_CHUNK_BYTES = 1 << 16
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class ReadError(NamedTuple):
@@ -69,21 +73,88 @@ def _open(path: Path) -> io.BufferedIOBase:
 GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
+class _NotPlainGzip(Exception):
+    """ISA-L's reader met something it leaves to the gzip module (damage, padding, trailing bytes)."""
+
+
+def _isal_lines(path: Path) -> Iterator[bytes]:
+    """The lines (without their newline) of a healthy gzip file (one or more members), via ISA-L.
+
+    ISA-L inflates about 2.5 times faster than zlib, and decompression is a third of what reading a
+    bucket file costs. Anything but a clean stream raises _NotPlainGzip after yielding the complete
+    lines before it.
+    """
+    tail = b""
+    with open(path, "rb", buffering=0) as raw:
+        decompressor = None
+        while chunk := raw.read(GZIP_CHUNK_BYTES):
+            while chunk:
+                if decompressor is None:   # a new member starts here
+                    if not GZIP_MAGIC.startswith(chunk[:2]):
+                        raise _NotPlainGzip("not a gzip member")
+                    decompressor = isal_zlib.decompressobj(wbits=31)
+                try:
+                    data = decompressor.decompress(chunk)
+                except isal_zlib.error as exc:
+                    raise _NotPlainGzip(str(exc)) from None
+                chunk = b""
+                if decompressor.eof:
+                    chunk, decompressor = decompressor.unused_data, None
+                if data:
+                    lines = (tail + data).split(b"\n") if tail else data.split(b"\n")
+                    tail = lines.pop()
+                    yield from lines
+        if decompressor is not None:
+            raise _NotPlainGzip("truncated")
+    if tail:
+        yield tail
+
+
+def _gzip_lines(path: Path) -> Iterator[bytes]:
+    """Every line of a gzip file, exactly as the gzip module reads it, damage included.
+
+    Healthy files are read by ISA-L. When it stops (truncated or corrupt stream, zero padding,
+    trailing garbage), the gzip module reads the file again and takes over after the lines already
+    given, so the lines kept before the damage and the error raised are the gzip module's own.
+    """
+    given = 0
+    try:
+        for line in _isal_lines(path):
+            yield line
+            given += 1
+        return
+    except _NotPlainGzip:
+        pass
+    with _open(path) as stream:
+        for number, line in enumerate(stream):
+            if number >= given:
+                yield line
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    if is_gzip(path):
+        yield from _gzip_lines(path)
+        return
+    with _open(path) as stream:
+        yield from stream
+
+
 def _read_lines(path: Path) -> Iterator[ReadItem]:
     number = 0
-    with _open(path) as stream:
-        try:
-            for number, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                try:
-                    value = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    yield ReadItem(number, None, ReadError("invalid_json", f"line {number}: {exc}"))
-                    continue
-                yield ReadItem(number, value, None)
-        except GZIP_ERRORS as exc:
-            yield ReadItem(number + 1, None, ReadError("truncated_gzip", f"{path}: stopped at line {number + 1}: {exc}"))
+    loads = orjson.loads
+    try:
+        for number, line in enumerate(_lines(path), 1):
+            # A measurement starts with "{"; only other lines can be blank.
+            if line[:1] != b"{" and not line.strip():
+                continue
+            try:
+                value = loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield ReadItem(number, None, ReadError("invalid_json", f"line {number}: {exc}"))
+                continue
+            yield ReadItem(number, value, None)
+    except GZIP_ERRORS as exc:
+        yield ReadItem(number + 1, None, ReadError("truncated_gzip", f"{path}: stopped at line {number + 1}: {exc}"))
 
 
 def _read_document(path: Path) -> Iterator[ReadItem]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import random
+import zlib
 from pathlib import Path
 
-from ooni_ingest.read import read_measurement_file
+from ooni_ingest.read import _gzip_lines, read_measurement_file
 
 
 def lines_of(*objects) -> bytes:
@@ -66,3 +69,43 @@ def test_qa_samples_read_as_single_measurements(qa_samples_dir: Path) -> None:
     for path in sorted(qa_samples_dir.glob("*.json"))[:5]:
         (item,) = list(read_measurement_file(path))
         assert item.error is None and item.measurement["test_name"] == "web_connectivity"
+
+
+def _gzip_module_lines(path: Path) -> tuple[list[bytes], str | None]:
+    lines: list[bytes] = []
+    try:
+        with gzip.open(path, "rb") as stream:
+            lines.extend(line.removesuffix(b"\n") for line in stream)
+    except (EOFError, OSError, zlib.error) as exc:
+        return lines, type(exc).__name__
+    return lines, None
+
+
+def _our_lines(path: Path) -> tuple[list[bytes], str | None]:
+    lines: list[bytes] = []
+    try:
+        lines.extend(line.removesuffix(b"\n") for line in _gzip_lines(path))
+    except (EOFError, OSError, zlib.error) as exc:
+        return lines, type(exc).__name__
+    return lines, None
+
+
+def test_gzip_lines_match_the_gzip_module_on_damaged_files(tmp_path: Path) -> None:
+    """ISA-L reads healthy files; on any damage the lines kept and the error are the gzip module's."""
+    rng = random.Random(7)
+    text = lines_of(*({"n": n, "pad": f"{rng.getrandbits(4000):x}"} for n in range(300)))
+    member = gzip.compress(text)
+    named = io.BytesIO()
+    with gzip.GzipFile(filename="x.jsonl", mode="wb", fileobj=named, mtime=0) as writer:
+        writer.write(text[:-1])   # no newline at the end
+    variants = [member, member + member, named.getvalue(), member + b"\0\0\0", member + b"\0\0" + member,
+                member + b"junk", member + member[:100], b"", b"\x1f", member[:10]]
+    variants += [member[: rng.randrange(len(member))] for _ in range(15)]
+    for _ in range(30):
+        damaged = bytearray(member)
+        damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
+        variants.append(bytes(damaged))
+    path = tmp_path / "v.jsonl.gz"
+    for number, data in enumerate(variants):
+        path.write_bytes(data)
+        assert _our_lines(path) == _gzip_module_lines(path), number

@@ -203,6 +203,7 @@ def test_unknown_failures_are_normalised() -> None:
         (lambda m: {**m, "input": "not a url"}, "invalid_field"),
         (lambda m: {**m, "test_keys": {**m["test_keys"], "tcp_connect": [1, 2]}}, "invalid_field"),
         (lambda m: {**m, "test_keys": {**m["test_keys"], "requests": [{"response": {"body": 5}}]}}, "invalid_field"),
+        (lambda m: {**m, "annotations": "platform=android"}, "invalid_field"),
     ],
 )
 def test_bad_input_is_skipped_with_a_reason(change, reason: str) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import duckdb
 
-from ooni_ingest.parse import MEASUREMENT_SCHEMA, parse_measurement, rows_to_frame
+from ooni_ingest.parse import COLUMNS, MEASUREMENT_SCHEMA, parse_measurement, rows_to_frame
 from warehouse.db import apply_schema
 
 
@@ -39,3 +39,19 @@ def test_parsed_rows_insert_by_name_and_fill_every_not_null_column(qa_measuremen
         assert con.execute(f'SELECT count(*) FROM measurements WHERE "{column}" IS NULL').fetchall() == [(0,)], column
     back = con.sql("SELECT * FROM measurements ORDER BY source_file").pl()
     assert back.sort("source_file").equals(frame.sort("source_file"))
+
+
+def test_ingest_batches_equal_the_rows_of_parse_measurement(qa_measurements) -> None:
+    """Ingest's value lists (pairs, body bytes) give exactly the table parse_measurement's rows give."""
+    from ooni_ingest.parse import measurement_values
+    from ooni_ingest.schema import rows_to_arrow, values_to_arrow
+    from ooni_ingest.synthetic import iter_synthetic_measurements
+
+    raws = list(qa_measurements.values())
+    raws += list(iter_synthetic_measurements(seed=3, count=400, start=date(2024, 1, 1), end=date(2024, 12, 31)))
+    where = {"ingest_day": date(2024, 2, 13), "ingest_source": "local", "source_file": "f", "source_line": 1}
+    values = [measurement_values(raw, **where) for raw in raws]
+    rows = [parse_measurement(raw, **where) for raw in raws]
+    assert any(isinstance(v[COLUMNS.index("http_body_sample")], bytes) for v in values)
+    assert values_to_arrow(values).equals(rows_to_arrow(rows))
+    assert all(isinstance(row["http_body_sample"], str | None) for row in rows)
