@@ -196,9 +196,12 @@ def _account(result: UnitResult, batches: dict[date, DayBatch], first: date, sta
     state.skipped += result.skipped
     for day, part in result.days.items():
         batches[day].spools.append((unit.source_file, part.spool, part.rows))
-    # A dated unit is accounted on its day. A content-filtered file may feed many days; its lines
-    # and skips are recorded on the first day of the range that read it, its stored rows per day.
+    # A dated unit is accounted on its day. A content-filtered file may feed many days: each day
+    # records the lines it stored; its skips (lines that tell no day in the range: unreadable, or
+    # measured outside it) and their lines are recorded on the first day of the range that read it.
+    # Every row then has lines = stored + skipped, and a file's rows add up to its lines.
     home = unit.ingest_day or first
+    stored_elsewhere = sum(part.rows for day, part in result.days.items() if day != home)
     for day in sorted(set(result.days) | {home}):
         stored = result.days[day].rows if day in result.days else 0
         at_home = day == home
@@ -206,7 +209,7 @@ def _account(result: UnitResult, batches: dict[date, DayBatch], first: date, sta
             FileAccount(
                 source_file=unit.source_file,
                 bytes=result.bytes,
-                lines=result.lines if at_home else stored,
+                lines=result.lines - stored_elsewhere if at_home else stored,
                 stored=stored,
                 skipped=result.skipped if at_home else 0,
                 complete=result.complete,

@@ -65,7 +65,9 @@ def test_plain_files_are_filtered_by_content(tmp_path: Path, qa_measurements) ->
     assert stored == [(date(2024, 3, 1), date(2024, 3, 1), 2), (date(2024, 3, 2), date(2024, 3, 2), 1),
                       (date(2024, 3, 3), date(2024, 3, 3), 1)]
     files = con.execute("SELECT ingest_day, lines, stored, skipped FROM ingest_files ORDER BY 1").fetchall()
-    assert files == [(date(2024, 3, 1), 7, 2, 3), (date(2024, 3, 2), 1, 1, 0), (date(2024, 3, 3), 1, 1, 0)]
+    # One file, three days: each row has lines = stored + skipped, and the rows add up to its 7 lines.
+    assert files == [(date(2024, 3, 1), 5, 2, 3), (date(2024, 3, 2), 1, 1, 0), (date(2024, 3, 3), 1, 1, 0)]
+    assert summary.lines == 7
 
 
 def test_single_file_source_and_qa_directory(tmp_path: Path, qa_samples_dir: Path) -> None:

@@ -12,12 +12,12 @@ import duckdb
 
 from warehouse.ingest_run import BAD_INPUT_REASONS
 
-# A content-filtered file has one ingest_files row per day it fed; its home-day row carries all its
-# lines, so per file the maximum is the file's own count.
+# A content-filtered file has one ingest_files row per day it fed, each with the lines of that day
+# (its skipped lines on the first day of the run's range): per file they add up to its lines.
 FILES_SQL = """
 SELECT count(*), coalesce(sum(bytes), 0), coalesce(sum(lines), 0), count(*) FILTER (WHERE NOT complete)
 FROM (
-    SELECT source_file, max(bytes) AS bytes, max(lines) AS lines, bool_and(complete) AS complete
+    SELECT source_file, max(bytes) AS bytes, sum(lines) AS lines, bool_and(complete) AS complete
     FROM ingest_files WHERE ingest_day BETWEEN $first AND $last GROUP BY source_file
 )
 """
