@@ -34,8 +34,13 @@ def test_a_range_is_one_run_materialising_every_day(tmp_path: Path, make_kh_mirr
     assert result.success
     events = result.get_asset_materialization_events()
     assert sorted(e.materialization.partition for e in events) == ["2024-03-01", "2024-03-02", "2024-03-03"]
-    metadata = events[0].materialization.metadata
-    assert metadata["stored"].value == sum(DAYS.values()) and metadata["files"].value == 6
+    # Each day carries its own counts, and every day the run's totals.
+    by_day = {e.materialization.partition: e.materialization.metadata for e in events}
+    for day, count in DAYS.items():
+        metadata = by_day[day.isoformat()]
+        assert metadata["stored"].value == count and metadata["files"].value == 2
+        assert metadata["lines"].value == count and metadata["skipped_by_reason"].value == {}
+        assert metadata["run_stored"].value == sum(DAYS.values()) and metadata["run_files"].value == 6
     (check,) = result.get_asset_check_evaluations()
     assert check.check_name == SKIP_RATE_CHECK and check.passed
 

@@ -31,6 +31,23 @@ DUCKDB_MEMORY_LIMIT = "384MB"
 
 
 @dataclass
+class DayTotals:
+    """What one ingest day (partition) of a run loaded, from its ingest_files / ingest_skips rows."""
+
+    files: int = 0
+    incomplete_files: int = 0
+    lines: int = 0
+    stored: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    taken_from_other_days: int = 0
+    examples: dict[str, str] = field(default_factory=dict)   # reason -> "file:line: message"
+
+    @property
+    def bad_input(self) -> int:
+        return sum(count for reason, count in self.skipped.items() if reason in BAD_INPUT_REASONS)
+
+
+@dataclass
 class IngestSummary:
     first: date
     last: date
@@ -44,7 +61,9 @@ class IngestSummary:
     skipped: Counter = field(default_factory=Counter)
     taken_from_other_days: int = 0
     seconds: float = 0.0
+    load_seconds: float = 0.0   # of `seconds`, in the DuckDB transactions (the rest: waiting for parsed days)
     examples: dict[str, str] = field(default_factory=dict)   # reason -> "file:line: message"
+    by_day: dict[date, DayTotals] = field(default_factory=dict)
 
     @property
     def bad_input(self) -> int:
@@ -62,7 +81,9 @@ class IngestSummary:
     def as_dict(self) -> dict:
         data = asdict(self)
         data.update(skipped=dict(self.skipped), bad_input=self.bad_input, skip_rate=self.skip_rate,
-                    rows_per_second=self.rows_per_second, first=self.first.isoformat(), last=self.last.isoformat())
+                    rows_per_second=self.rows_per_second, first=self.first.isoformat(), last=self.last.isoformat(),
+                    by_day={day.isoformat(): {**asdict(totals), "skipped": dict(totals.skipped)}
+                            for day, totals in self.by_day.items()})
         return data
 
 
@@ -101,6 +122,7 @@ def run_ingest(
     try:
         for batch in iter_days(source, first, last, country=country, workers=workers,
                                spool_root=spool_root, progress=track):
+            load_started = time.perf_counter()
             load: PartitionLoad = replace_ingest_partition(
                 con,
                 ingest_day=batch.day,
@@ -109,16 +131,28 @@ def run_ingest(
                 files=[vars(f) for f in batch.files],
                 skips=[vars(s) for s in batch.skips],
             )
+            summary.load_seconds += time.perf_counter() - load_started
+            day = summary.by_day[batch.day] = DayTotals(
+                files=len(batch.files),
+                incomplete_files=sum(not f.complete for f in batch.files),
+                lines=sum(f.lines for f in batch.files),
+                stored=load.stored,
+                taken_from_other_days=load.taken_from_other_days,
+            )
             summary.days += 1
             summary.stored += load.stored
             summary.taken_from_other_days += load.taken_from_other_days
             if load.duplicates:
                 summary.skipped["duplicate"] += load.duplicates
+                day.skipped["duplicate"] += load.duplicates
             for skip in batch.skips:
                 if skip.reason in ("truncated_gzip", "unreadable_file"):
                     summary.incomplete_files += 1
                 summary.skipped[skip.reason] += skip.count
-                summary.examples.setdefault(skip.reason, f"{skip.source_file}:{skip.first_line or '-'}: {skip.example}")
+                day.skipped[skip.reason] += skip.count
+                example = f"{skip.source_file}:{skip.first_line or '-'}: {skip.example}"
+                summary.examples.setdefault(skip.reason, example)
+                day.examples.setdefault(skip.reason, example)
     finally:
         summary.seconds = time.perf_counter() - started
         if previous_limit:

@@ -70,21 +70,33 @@ def ooni_measurements(
             bar.close()
 
     skipped = dict(sorted(summary.skipped.items()))
-    # One run covers the whole range; these are the run's totals, recorded on each partition of it.
+    # Each partition (day) gets its own counts; the run's totals are on every partition as run_*.
+    for day, totals in summary.by_day.items():
+        context.add_asset_metadata(
+            {
+                "files": totals.files,
+                "incomplete_files": totals.incomplete_files,
+                "lines": totals.lines,
+                "stored": totals.stored,
+                "skipped_by_reason": dg.MetadataValue.json(dict(sorted(totals.skipped.items()))),
+                "skip_examples": dg.MetadataValue.json(totals.examples),
+                "bad_input": totals.bad_input,
+                "taken_from_other_days": totals.taken_from_other_days,
+            },
+            partition_key=day.isoformat(),
+        )
     metadata = {
         "run_range": f"{first}..{last}",
         "source": ingest.source,
         "country": ingest.country,
-        "days": summary.days,
-        "files": summary.files,
-        "incomplete_files": summary.incomplete_files,
-        "lines": summary.lines,
-        "stored": summary.stored,
-        "skipped_by_reason": dg.MetadataValue.json(skipped),
-        "skip_examples": dg.MetadataValue.json(summary.examples),
-        "bad_input": summary.bad_input,
-        "taken_from_other_days": summary.taken_from_other_days,
-        "seconds": round(summary.seconds, 2),
+        "run_days": summary.days,
+        "run_files": summary.files,
+        "run_lines": summary.lines,
+        "run_stored": summary.stored,
+        "run_skipped_by_reason": dg.MetadataValue.json(skipped),
+        "run_bad_input": summary.bad_input,
+        "run_seconds": round(summary.seconds, 2),
+        "run_load_seconds": round(summary.load_seconds, 2),
         "measurements_per_second": round(summary.rows_per_second, 1),
         "megabytes_read": round(summary.bytes / 1e6, 1),
         "retries": http.retries_done,
