@@ -53,7 +53,7 @@ def _cases() -> dict[str, dict]:
             cases[f"nxdomain_while_the_control_resolves_is_blocked_{failure}_{version}"] = dict(version=version, asn=24492, dns_failure=failure)
     cases["nxdomain_everywhere_is_down"] = dict(dns_failure="dns_nxdomain_error", control_addrs=[], control_dns_failure="dns_name_error", control_http={"failure": "dns_lookup_error", "status_code": -1})
     cases["localhost_answer_is_bogon_blocking_but_not_confirmed"] = dict(asn=38901, answers=["127.0.0.1"], answer_asn=None, tcp={"127.0.0.1": "connection_refused"}, http_failure="connection_refused")
-    cases["pfblockerng_firewall_answer_is_local_filtering"] = dict(asn=131207, answers=["10.10.10.1"], answer_asn=None, tcp={"10.10.10.1": None}, response={"code": 200, "body": "<html>pfBlockerNG DNSBL</html>"})
+    cases["pfblockerng_firewall_answer_is_local_filtering"] = dict(url="http://www.example.com/", asn=131207, answers=["10.10.10.1"], answer_asn=None, tcp={"10.10.10.1": None}, response={"code": 200, "body": "<html>pfBlockerNG DNSBL</html>"})
     cases["opendns_answer_through_a_filtering_resolver_is_local_filtering"] = dict(asn=9902, resolver_asn=36692, answers=["146.112.61.108"], answer_asn=36692, tcp={"146.112.61.108": None}, response={"code": 200, "body": "<html>blocked by OpenDNS</html>"})
     cases["filtering_resolver_makes_nxdomain_local_filtering"] = dict(asn=9902, resolver_asn=36692, dns_failure="dns_nxdomain_error")
     cases["foreign_national_fingerprint_neither_confirms_nor_marks_local"] = dict(answers=["10.10.34.35"], answer_asn=None, tcp={"10.10.34.35": "generic_timeout_error"}, http_failure="generic_timeout_error")

@@ -101,3 +101,16 @@ def test_each_trap_is_kept_out_of_isp_blocking(judged) -> None:
     confirmed_elsewhere = sum(n for s, c in by_scenario.items() if s not in ("isp_dns_redirect", "thin_cell")
                               for (kind, conf), n in c.items() if conf)
     assert confirmed_elsewhere == 0
+
+
+def test_fast_path_agrees_with_the_full_rules(judged) -> None:
+    # Plain successes take a short path in the SQL; running every measurement through the full
+    # rules must give exactly the same judgments.
+    con, _ = judged
+    columns = "measurement_key, outcome, layer, method, confirmed, local_filtering, fingerprint_name, failure"
+    fast = set(con.execute(f"SELECT {columns} FROM measurement_judgments").fetchall())
+    plain = con.execute("SELECT count_if(imap_plainly_ok(m)) FROM measurements m").fetchone()[0]
+    judge_measurements(con, fast_path=False)
+    full = set(con.execute(f"SELECT {columns} FROM measurement_judgments").fetchall())
+    judge_measurements(con)
+    assert plain > len(fast) / 3 and fast == full

@@ -30,12 +30,17 @@ def judgment_query() -> str:
 
 
 def judge_measurements(
-    con: duckdb.DuckDBPyConnection, first_day: date = ALL_DAYS[0], last_day: date = ALL_DAYS[1]
+    con: duckdb.DuckDBPyConnection,
+    first_day: date = ALL_DAYS[0],
+    last_day: date = ALL_DAYS[1],
+    *,
+    fast_path: bool = True,
 ) -> JudgmentSummary:
     """Replace the judgments of measurements with ingest_day in [first_day, last_day], in one transaction.
 
     Needs the `fingerprints` and `networks` tables loaded (an empty fingerprints table only means
-    nothing is confirmed).
+    nothing is confirmed). ``fast_path=False`` sends every measurement through the full rules
+    (the tests compare both ways).
     """
     sql_support.prepare(con)
     params = {"first_day": first_day, "last_day": last_day}
@@ -44,7 +49,7 @@ def judge_measurements(
         con.execute(
             "DELETE FROM measurement_judgments WHERE ingest_day BETWEEN $first_day AND $last_day", params
         )
-        con.execute("INSERT INTO measurement_judgments BY NAME " + judgment_query(), params)
+        con.execute("INSERT INTO measurement_judgments BY NAME " + judgment_query(), params | {"fast_path": fast_path})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

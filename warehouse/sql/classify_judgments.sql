@@ -1,8 +1,8 @@
 -- Tier 1: one judgment per measurement, for measurements with ingest_day in [$first_day, $last_day].
 --
 -- Reads `measurements`, `networks` and the temporary view imap_fingerprint_rules; needs the macros
--- of classify_macros.sql. The variable imap_body_regex is one RE2 alternation of every literal body pattern (built
--- by warehouse.classification.judgments), a cheap first pass before the exact per-rule matching.
+-- of classify_macros.sql and the page matchers imap_body_hits / imap_body_regexp_maybe
+-- (warehouse.classification.sql_support: RE2 alternations of the body patterns).
 -- The rules are explained in README "Classification"; in short, first match wins:
 --   DNS   : a bogon answer, a fingerprinted answer, or an answer neither the control, DoH nor a
 --           verified TLS handshake explains; a failed lookup where the name resolves out-of-band.
@@ -11,8 +11,22 @@
 --   errors: the failing layer is compared with the control: the same failure there means `down`.
 --   pages : a plain-HTTP page unlike the control's is `http.diff`.
 WITH
-scope AS (
-    SELECT * FROM measurements WHERE ingest_day BETWEEN $first_day AND $last_day
+-- Only what the rules read: page bodies and headers stay in `measurements` until the few
+-- candidate pages need them (carrying 4 KB samples through every step costs more than the rules).
+-- Not materialised: each reader scans the columns it needs, cheaper than copying them all once.
+scope AS NOT MATERIALIZED (
+    SELECT
+        measurement_key, measurement_uid, report_id, input, domain, ingest_day, measurement_day,
+        measurement_start_time, probe_cc, probe_asn, resolver_asn, test_version,
+        dns_experiment_failure, dns_failure, dns_answers, dns_answer_asns, doh_answers,
+        tcp_failure, tcp_ok_ips, tls_attempts, tls_failure, tls_ok_ips, tls_failed_ips,
+        http_experiment_failure, http_failure, http_request_url, http_redirects, http_status,
+        http_body_length, http_body_truncated, http_title,
+        control_failure, control_dns_failure, control_dns_addrs, control_dns_asns, control_tcp_ok,
+        control_tcp_failures, control_tls_ok, control_tls_failures, control_http_failure,
+        control_http_status, control_http_body_length, control_http_title, headers_match, probe_blocking
+    FROM measurements
+    WHERE ingest_day BETWEEN $first_day AND $last_day
 ),
 reference_networks AS (
     SELECT
@@ -20,26 +34,44 @@ reference_networks AS (
         coalesce(list(asn) FILTER (WHERE kind = 'dns_filtering'), []) AS filtering_asns
     FROM networks
 ),
+-- Expressions below are CASEs that take the cheap exit first: DuckDB evaluates a CASE branch only
+-- on the rows that reach it, while AND and OR evaluate both sides on every row. Most measurements
+-- are plain successes, so the costly tests (lambdas over lists, Unicode lower-casing) stay rare.
 base AS (
     SELECT
         s.*,
+        -- A plain success (imap_plainly_ok): every rule below says `ok`; it takes the first branch
+        -- of each CASE and costs next to nothing. ($fast_path = false runs the full rules on it, as
+        -- the tests do to prove both ways agree.)
+        $fast_path AND imap_plainly_ok(s) AS plain,
         -- The control answered (OONI's test helper, the site seen from outside).
         (s.control_failure IS NULL AND (
             s.control_dns_failure IS NOT NULL OR len(coalesce(s.control_dns_addrs, [])) > 0
             OR s.control_http_status IS NOT NULL OR s.control_http_failure IS NOT NULL
             OR s.control_tcp_ok IS NOT NULL)) AS ctrl_present,
-        coalesce(s.control_dns_addrs, []) || coalesce(s.doh_answers, []) AS ref_addrs,
+        coalesce(s.control_dns_addrs, []) AS ctrl_addrs,
+        coalesce(s.doh_answers, []) AS doh,
         coalesce(s.dns_answers, []) AS answers,
         coalesce(s.tcp_ok_ips, []) AS tcp_ok,
         coalesce(s.tls_ok_ips, []) AS tls_ok,
         coalesce(s.http_request_url, s.input) AS final_url,
+        -- Without redirects the final request is the input itself, whose host is the domain. (The
+        -- URL is cut in two steps, as columns: a macro repeats its argument's whole expression.)
+        CASE WHEN coalesce(s.http_redirects, 0) > 0 THEN split_part(imap_url_authority(s.http_request_url), '@', -1)
+        END AS final_authority,
         -- 0.4 has no handshake records: its TLS happens inside the HTTP request.
         coalesce(s.tls_attempts, 0) = 0 AS no_tls_records,
-        regexp_full_match(imap_url_host(s.input), '[0-9.]+|\[.*\]') AS ip_input,
+        regexp_full_match(s.domain, '[0-9.]+|[0-9a-f:]*:[0-9a-f:.]*') AS ip_input,
         CASE WHEN len(coalesce(s.dns_answers, [])) > 0 THEN NULL
              ELSE coalesce(s.dns_failure, s.dns_experiment_failure) END AS sys_dns_failure,
         imap_failure_kind(s.http_experiment_failure) AS fail_kind,
-        s.http_experiment_failure IS NULL AND s.http_status IS NOT NULL AND s.http_failure IS NULL AS response
+        s.http_experiment_failure IS NULL AND s.http_status IS NOT NULL AND s.http_failure IS NULL AS response,
+        -- Titles differ, case and spacing aside (the parser collapses spaces, OONI's control does
+        -- not); the costly comparison only when the raw titles differ.
+        CASE WHEN s.http_title IS NOT DISTINCT FROM s.control_http_title THEN false
+             ELSE lower(regexp_replace(trim(coalesce(s.http_title, '')), '\s+', ' ', 'g'))
+                  <> lower(regexp_replace(trim(coalesce(s.control_http_title, '')), '\s+', ' ', 'g')) END
+            AS title_differs
     FROM scope s
 ),
 features AS (
@@ -47,18 +79,24 @@ features AS (
         b.*,
         b.ctrl_present AND b.control_http_failure IS NULL AND b.control_http_status IS NOT NULL AS ctrl_http_ok,
         b.ctrl_present AND b.control_http_failure IS NOT NULL AS ctrl_http_failed,
-        b.ctrl_present AND b.control_dns_failure IS NOT NULL AND len(coalesce(b.control_dns_addrs, [])) = 0 AS ctrl_dns_failed,
+        b.ctrl_present AND b.control_dns_failure IS NOT NULL AND len(b.ctrl_addrs) = 0 AS ctrl_dns_failed,
         -- The name resolves to a public address out-of-band (control or the probe's own DoH).
-        len(list_filter(b.ref_addrs, lambda x: NOT imap_is_bogon(x))) > 0 AS resolves_elsewhere,
+        CASE WHEN b.plain THEN true
+             WHEN len(b.ctrl_addrs) > 0 AND NOT imap_is_bogon(b.ctrl_addrs[1]) THEN true
+             WHEN len(b.ctrl_addrs) = 0 AND len(b.doh) = 0 THEN false
+             ELSE len(list_filter(b.ctrl_addrs || b.doh, lambda x: NOT imap_is_bogon(x))) > 0 END AS resolves_elsewhere,
         starts_with(lower(b.final_url), 'https://') AS final_https,
-        imap_same_site(imap_url_host(b.final_url), b.domain) AS final_same_site,
-        list_filter(b.answers, lambda x: imap_is_bogon(x) AND NOT list_contains(b.ref_addrs, x)) AS bogon_suspects,
-        len(b.answers) > 0 AND list_bool_and(list_transform(b.answers, lambda x: imap_is_bogon(x)))
-            AND len(coalesce(b.control_dns_addrs, [])) > 0
-            AND list_bool_and(list_transform(b.control_dns_addrs, lambda x: imap_is_bogon(x))) AS bogon_everywhere,
-        len(coalesce(b.dns_answer_asns, [])) > 0 AND (
-            list_has_all(coalesce(b.control_dns_asns, []), b.dns_answer_asns)
-            OR list_has_all(r.cdn_asns, b.dns_answer_asns)) AS asn_explained,
+        CASE WHEN b.final_authority IS NULL THEN b.domain
+             WHEN starts_with(b.final_authority, '[') THEN lower(split_part(split_part(b.final_authority, ']', 1), '[', 2))
+             ELSE lower(split_part(b.final_authority, ':', 1)) END AS final_host,
+        -- Every answer is a bogon and so is every control address: the site's own DNS says so.
+        CASE WHEN b.plain OR len(b.answers) = 0 THEN false
+             WHEN NOT imap_is_bogon(b.answers[1]) THEN false
+             WHEN NOT list_has_all(b.ctrl_addrs || b.doh, b.answers) THEN false
+             ELSE list_bool_and(list_transform(b.answers, lambda x: imap_is_bogon(x)))
+                  AND len(b.ctrl_addrs) > 0
+                  AND list_bool_and(list_transform(b.ctrl_addrs, lambda x: imap_is_bogon(x))) END AS bogon_everywhere,
+        r.cdn_asns,
         list_contains(r.filtering_asns, b.resolver_asn) AS filtering_resolver
     FROM base b CROSS JOIN reference_networks r
 ),
@@ -67,15 +105,20 @@ proven AS (
         f.*,
         -- A response over TLS with a valid certificate from the site itself proves it was reachable
         -- (0.4 probes verify certificates inside the HTTP request, so a 0.4 HTTPS response counts).
-        f.response AND f.final_https AND f.final_same_site
-            AND (f.no_tls_records OR len(f.tls_ok) > 0) AS https_proof,
-        f.ctrl_http_ok AND f.response AND f.http_status IS DISTINCT FROM f.control_http_status AS status_differs,
-        f.ctrl_http_ok AND f.response AND NOT coalesce(f.http_body_truncated, false)
-            AND NOT (f.http_body_length > 0 AND f.control_http_body_length > 0
-                     AND least(f.http_body_length, f.control_http_body_length)
-                         >= 0.7 * greatest(f.http_body_length, f.control_http_body_length))
-            AND lower(trim(coalesce(f.http_title, ''))) <> lower(trim(coalesce(f.control_http_title, '')))
-            AND NOT coalesce(f.headers_match, false) AS page_differs
+        CASE WHEN f.http_status IS NULL THEN false
+             WHEN f.final_authority IS NULL THEN true
+             ELSE imap_same_site(f.final_host, f.domain) END AS final_same_site,
+        CASE WHEN NOT f.response OR NOT f.final_https THEN false
+             WHEN f.final_authority IS NOT NULL AND NOT imap_same_site(f.final_host, f.domain) THEN false
+             ELSE f.no_tls_records OR len(f.tls_ok) > 0 END AS https_proof,
+        CASE WHEN NOT (f.ctrl_http_ok AND f.response) THEN false
+             ELSE f.http_status IS DISTINCT FROM f.control_http_status END AS status_differs,
+        CASE WHEN NOT (f.ctrl_http_ok AND f.response) THEN false
+             WHEN coalesce(f.http_body_truncated, false) THEN false
+             WHEN f.http_body_length > 0 AND f.control_http_body_length > 0
+                  AND least(f.http_body_length, f.control_http_body_length)
+                      >= 0.7 * greatest(f.http_body_length, f.control_http_body_length) THEN false
+             ELSE f.title_differs AND NOT coalesce(f.headers_match, false) END AS page_differs
     FROM features f
 ),
 judged_input AS (
@@ -83,50 +126,92 @@ judged_input AS (
         p.*,
         -- Answers the control, DoH or a verified handshake do not explain (0.4 connects only to the
         -- system resolver's answers, so a verified 0.4 HTTPS response explains them all).
-        CASE WHEN p.no_tls_records AND p.https_proof THEN []
-             ELSE list_filter(p.answers, lambda x: NOT list_contains(p.ref_addrs, x) AND NOT list_contains(p.tls_ok, x))
+        CASE WHEN p.plain OR len(p.answers) = 0 THEN []
+             WHEN list_has_all(p.ctrl_addrs, p.answers) THEN []
+             WHEN p.no_tls_records AND p.https_proof THEN []
+             ELSE list_filter(p.answers, lambda x: NOT list_contains(p.ctrl_addrs, x) AND NOT list_contains(p.doh, x)
+                                                   AND NOT list_contains(p.tls_ok, x))
         END AS suspects,
         p.status_differs OR p.page_differs AS http_diff
     FROM proven p
 ),
+suspected AS (
+    SELECT j.*,
+           CASE WHEN len(j.suspects) = 0 THEN [] ELSE list_filter(j.suspects, lambda x: imap_is_bogon(x)) END AS bogon_suspects,
+           -- Answers in the control's networks or a CDN's: other addresses of the same service.
+           CASE WHEN len(j.suspects) = 0 OR len(coalesce(j.dns_answer_asns, [])) = 0 THEN false
+                ELSE list_has_all(coalesce(j.control_dns_asns, []), j.dns_answer_asns)
+                     OR list_has_all(j.cdn_asns, j.dns_answer_asns) END AS asn_explained
+    FROM judged_input j
+),
+-- The fingerprint matching below reads `scope` directly, not the derived features, so those stream
+-- through once instead of being materialised for several readers. Answers the control also gave
+-- cannot be block answers, and pages with the control's title and status are the site's own, so
+-- only the rest is matched (a superset of what the rules consult).
+dns_answer_rows AS (
+    SELECT measurement_key, probe_cc, unnest(dns_answers) AS answer
+    FROM measurements
+    WHERE ingest_day BETWEEN $first_day AND $last_day
+      AND len(dns_answers) > 0 AND NOT list_has_all(coalesce(control_dns_addrs, []), dns_answers)
+),
 dns_fp_matches AS (
     SELECT a.measurement_key, a.probe_cc, r.name, r.scope, r.can_confirm, r.countries
-    FROM (SELECT measurement_key, probe_cc, unnest(answers) AS answer FROM judged_input WHERE len(answers) > 0) a
+    FROM dns_answer_rows a
     JOIN imap_fingerprint_rules r ON r.location_found = 'dns' AND r.pattern_type = 'full' AND a.answer = r.pattern
     UNION ALL
     SELECT a.measurement_key, a.probe_cc, r.name, r.scope, r.can_confirm, r.countries
-    FROM (SELECT measurement_key, probe_cc, unnest(answers) AS answer FROM judged_input WHERE len(answers) > 0) a
+    FROM dns_answer_rows a
     JOIN imap_fingerprint_rules r ON r.location_found = 'dns' AND r.pattern_type <> 'full'
      AND CASE r.pattern_type
              WHEN 'prefix' THEN starts_with(a.answer, r.pattern)
              WHEN 'contains' THEN contains(a.answer, r.pattern)
              ELSE regexp_matches(a.answer, r.pattern) END
 ),
-
--- Pages worth matching against block page fingerprints: a plain-HTTP (or unverified) response that
--- differs from the control (a different title is enough), or that came through an unexplained DNS
--- answer, or has no control. A page with the control's title and size is the site's own.
-http_candidates AS (
-    SELECT measurement_key, probe_cc, http_body_sample, http_headers, http_request_url, http_redirects
-    FROM judged_input
-    WHERE response AND NOT https_proof AND (http_diff OR len(suspects) > 0 OR NOT ctrl_http_ok
-          OR lower(trim(coalesce(http_title, ''))) <> lower(trim(coalesce(control_http_title, ''))))
+-- Pages worth matching against block page fingerprints: a response whose title or status differs
+-- from the control's, or that came through an answer neither the control nor a verified handshake
+-- vouches for, or has no control.
+-- (Each condition here already rules out a plain success, so the fast path needs no test here.
+-- Materialised once: a few percent of the pages, read by the four kinds of page rules below.
+-- body_hits are the page's texts equal to a literal body pattern, found in one pass per chunk.)
+http_candidates AS MATERIALIZED (
+    SELECT measurement_key, probe_cc, http_headers, http_request_url, http_redirects,
+           -- only bodies the one-pass prefilter finds something in are kept for the exact rules
+           http_body_sample AS body,
+           CASE WHEN http_body_sample IS NULL THEN [] ELSE imap_body_hits(http_body_sample) END AS body_hits,
+           http_body_sample IS NOT NULL AND imap_body_regexp_maybe(http_body_sample) AS body_regexp_maybe
+    FROM measurements
+    WHERE ingest_day BETWEEN $first_day AND $last_day
+      AND http_experiment_failure IS NULL AND http_status IS NOT NULL AND http_failure IS NULL
+      -- a verified HTTPS response of the input URL itself is the site's page (https_proof)
+      AND NOT (starts_with(coalesce(http_request_url, input), 'https://') AND coalesce(http_redirects, 0) = 0
+               AND (coalesce(tls_attempts, 0) = 0 OR len(tls_ok_ips) > 0))
+      AND (http_title IS DISTINCT FROM control_http_title
+           OR http_status IS DISTINCT FROM control_http_status
+           OR control_http_status IS NULL
+           OR (NOT list_has_all(coalesce(control_dns_addrs, []), coalesce(dns_answers, []))
+               AND NOT list_has_all(coalesce(tls_ok_ips, []), coalesce(dns_answers, []))))
 ),
 http_fp_matches AS (
     SELECT c.measurement_key, c.probe_cc, r.name, r.scope, r.can_confirm, r.countries
-    FROM http_candidates c
-    JOIN imap_fingerprint_rules r ON r.location_found = 'body' AND r.pattern_type IN ('contains', 'full', 'prefix')
-    WHERE c.http_body_sample IS NOT NULL AND getvariable('imap_body_regex') IS NOT NULL
-      AND regexp_matches(c.http_body_sample, getvariable('imap_body_regex'))
-      AND CASE r.pattern_type
-              WHEN 'contains' THEN contains(c.http_body_sample, r.pattern)
-              WHEN 'prefix' THEN starts_with(c.http_body_sample, r.pattern)
-              ELSE c.http_body_sample = r.pattern END
+    FROM (
+        SELECT measurement_key, probe_cc, body, hit FROM (
+            SELECT measurement_key, probe_cc, body, unnest(body_hits) AS hit FROM http_candidates)
+        UNION ALL  -- patterns inside a hit (the scan reports the longest text at a place)
+        SELECT h.measurement_key, h.probe_cc, h.body, n.inner_pattern AS hit
+        FROM (SELECT measurement_key, probe_cc, body, unnest(body_hits) AS hit FROM http_candidates) h
+        JOIN imap_body_nested n ON n.outer_pattern = h.hit
+    ) c
+    JOIN imap_fingerprint_rules r
+      ON r.location_found = 'body' AND r.pattern_type IN ('contains', 'full', 'prefix') AND r.pattern = c.hit
+    WHERE CASE r.pattern_type
+              WHEN 'contains' THEN true
+              WHEN 'prefix' THEN starts_with(c.body, r.pattern)
+              ELSE c.body = r.pattern END
     UNION ALL
     SELECT c.measurement_key, c.probe_cc, r.name, r.scope, r.can_confirm, r.countries
     FROM http_candidates c
     JOIN imap_fingerprint_rules r ON r.location_found = 'body' AND r.pattern_type = 'regexp'
-    WHERE c.http_body_sample IS NOT NULL AND regexp_matches(c.http_body_sample, r.pattern)
+    WHERE c.body_regexp_maybe AND regexp_matches(c.body, r.pattern)
     UNION ALL
     SELECT h.measurement_key, h.probe_cc, r.name, r.scope, r.can_confirm, r.countries
     FROM (SELECT measurement_key, probe_cc, unnest(http_headers) AS header FROM http_candidates) h
@@ -188,6 +273,7 @@ ruled AS (
             ELSE 'http'
         END AS fail_layer,
         CASE
+            WHEN j.plain THEN 'dns_consistent'
             -- A home router's own page: the probe never reached the site, whatever DNS said.
             WHEN j.response AND h.scope = 'router' THEN 'router_page'
             WHEN d.scope = 'fp' THEN 'dns_consistent'
@@ -207,14 +293,16 @@ ruled AS (
                     AND (h.scope IS NULL OR h.scope IN ('fp', 'router'))) THEN 'dns_suspect'
             ELSE 'dns_consistent'
         END AS dns_rule
-    FROM judged_input j
+    FROM suspected j
     LEFT JOIN dns_fp d USING (measurement_key)
-    LEFT JOIN http_fp h USING (measurement_key)
+    -- A verified HTTPS response from the site is the site's page, whatever text it contains.
+    LEFT JOIN http_fp h ON h.measurement_key = j.measurement_key AND NOT j.https_proof
 ),
 decided AS (
     SELECT
         r.*,
         CASE
+            WHEN r.plain THEN 'ok'
             WHEN r.dns_rule = 'router_page' THEN 'inconclusive'
             WHEN r.dns_rule = 'dns_down_bogon' THEN 'down'
             WHEN r.dns_rule = 'dns_failure' THEN CASE
@@ -257,6 +345,7 @@ decided AS (
         END AS outcome,
         -- Which rule decided, to name the layer and method below.
         CASE
+            WHEN r.plain THEN 'page_ok'
             WHEN r.dns_rule NOT IN ('dns_consistent', 'dns_unverifiable') THEN r.dns_rule
             WHEN r.https_proof THEN 'https_proof'
             WHEN r.dns_rule = 'dns_unverifiable' THEN 'dns_unverifiable'
