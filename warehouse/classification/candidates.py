@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
@@ -180,6 +181,9 @@ def _fingerprint_row(row: dict[str, str], where: str) -> dict[str, str]:
     if not scope:
         raise ReviewFileError(f"{where}: status {status} needs a scope (nat, isp, prod, inst, fp, router)")
     name = row["name"].strip()
+    if not name and status == "false_positive":
+        # A known false positive needs no thought-out name: one derived from its pattern is unique.
+        name = f"imap.fp_{row['kind']}_{hashlib.sha1(row['pattern'].encode('utf-8')).hexdigest()[:10]}"
     if not NAME_RE.fullmatch(name):
         raise ReviewFileError(f"{where}: status {status} needs a name of letters, digits, '.', '_' or '-'")
     pattern = row["fingerprint_pattern"]
