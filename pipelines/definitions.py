@@ -2,7 +2,9 @@
 
 Assets and their checks live in the modules of `pipelines.assets`; a module declares its jobs,
 schedules and sensors in module-level lists named JOBS, SCHEDULES and SENSORS. This module collects
-them and binds resources built from imap's settings.
+them, applies what holds for every asset (open-ended period mappings, the automation policy of
+pipelines.automation, table metadata from the warehouse schema) and binds resources built from
+imap's settings.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from types import ModuleType
 import dagster as dg
 
 from pipelines import assets as assets_package
+from pipelines.automation import apply_automation
 from pipelines.instance_tuning import relax_local_run_history_durability
+from pipelines.partitions import allow_open_periods
 from pipelines.resources import build_resources
+from pipelines.table_metadata import with_table_metadata
 from warehouse.settings import Settings, load_settings
 
 
@@ -34,12 +39,15 @@ def _collect(modules: list[ModuleType], attribute: str) -> list:
 def build_definitions(settings: Settings | None = None, overrides: dict[str, object] | None = None) -> dg.Definitions:
     settings = settings or load_settings(overrides)
     modules = asset_modules()
+    assets = dg.load_assets_from_modules(modules)
+    assets = dg.map_asset_specs(lambda spec: with_table_metadata(allow_open_periods(spec)), assets)
+    assets, automation_sensors = apply_automation(assets, settings.automation)
     return dg.Definitions(
-        assets=dg.load_assets_from_modules(modules),
+        assets=assets,
         asset_checks=dg.load_asset_checks_from_modules(modules),
         jobs=_collect(modules, "JOBS"),
         schedules=_collect(modules, "SCHEDULES"),
-        sensors=_collect(modules, "SENSORS"),
+        sensors=[*_collect(modules, "SENSORS"), *automation_sensors],
         resources=build_resources(settings, overrides),
     )
 

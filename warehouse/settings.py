@@ -142,12 +142,57 @@ class UpstreamSettings:
 
 
 @dataclass(frozen=True)
+class AutomationSettings:
+    """What keeps the warehouse current once it runs continuously (pipelines/automation.py applies it;
+    README "Operating imap" explains it). Cron strings are UTC."""
+
+    # Start the automation sensor with the code location: `imap ui --automation` or $IMAP_AUTOMATION=1.
+    # Off by default, so tests and one-off commands never launch runs by themselves.
+    enabled: bool = False
+    # OONI's collectors upload to the bucket hour by hour: by 06:00 UTC yesterday's upload day is complete.
+    ingest_cron: str = "0 6 * * *"
+    # At that tick, upload days this far back that were never ingested are caught up too (the daemon
+    # was off, or a day's run failed): one run for all of them.
+    catch_up_days: int = 7
+    # Test list and fingerprints are refreshed weekly (Monday, before the ingest).
+    reference_cron: str = "0 5 * * 1"
+    # When the fingerprints change, measurements uploaded this many days back are judged again, so the
+    # months in progress use them; older months keep their verdicts until someone backfills them
+    # (that changes published reports, so it is a person's decision).
+    rejudge_days: int = 62
+    # Fingerprint candidates (a review file, a year's anomalies) are rediscovered weekly, if anything changed.
+    candidates_cron: str = "0 7 * * 1"
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    """Thresholds of the data-health checks (pipelines/assets/health.py over warehouse/health.py)."""
+
+    # A day is compared with the upload days before it, up to this many (those holding any measurement).
+    baseline_days: int = 28
+    # An upload day with no measurement at all is red when the days before it held at least this many
+    # a day (median): Cambodia's usual ~5,000 a day make an empty day an outage or a fetch failure,
+    # while on thin data (the 20,000-a-year demo) days without uploads happen. An empty day after
+    # `baseline_days` of nothing is red however thin the data (a wrong source or country, no fetch).
+    empty_day_min_median: int = 100
+    # An ISP (ASN) whose day holds less than this share of its median day is a coverage drop ...
+    coverage_drop_share: float = 0.2
+    # ... if its median day holds at least this many measurements (networks measured by one volunteer
+    # now and then come and go) ...
+    coverage_min_median: int = 50
+    # ... and at least this many earlier days hold measurements to compare with.
+    coverage_min_baseline_days: int = 7
+
+
+@dataclass(frozen=True)
 class Settings:
     paths: Paths
     ingest: IngestSettings = field(default_factory=IngestSettings)
     thresholds: ClassificationThresholds = field(default_factory=ClassificationThresholds)
     report: ReportSettings = field(default_factory=ReportSettings)
     upstream: UpstreamSettings = field(default_factory=UpstreamSettings)
+    automation: AutomationSettings = field(default_factory=AutomationSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values, for run metadata and the report's methodology section."""
@@ -179,6 +224,7 @@ ENVIRONMENT_VARIABLES: dict[str, tuple[str, str]] = {
     "IMAP_FINGERPRINTS_BASE_URL": ("upstream", "fingerprints_base_url"),
     "IMAP_TEST_LISTS_FROM": ("upstream", "test_lists_from"),
     "IMAP_FINGERPRINTS_FROM": ("upstream", "fingerprints_from"),
+    "IMAP_AUTOMATION": ("automation", "enabled"),
 }
 
 

@@ -65,6 +65,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument(
+        "--automation",
+        action="store_true",
+        help="start the automation sensor (daily ingest, then the months and reports a new day affects; "
+        "README 'Operating imap'); without it the sensor starts stopped unless started in the UI",
+    )
     add_db_option(ui)
     ui.set_defaults(handler=run_ui)
 
@@ -149,6 +155,9 @@ def run_ui(args: argparse.Namespace) -> int:
     from pipelines.execution import prepare_instance
     from warehouse.settings import load_settings
 
+    if args.automation:
+        # Read by pipelines.definitions in the processes `dagster dev` starts (settings.automation.enabled).
+        os.environ["IMAP_AUTOMATION"] = "1"
     settings = load_settings(overrides_from_args(args))
     prepare_instance(settings)
     command = [
@@ -156,7 +165,9 @@ def run_ui(args: argparse.Namespace) -> int:
         "-m", "pipelines.definitions",
         "--host", args.host, "--port", str(args.port),
     ]
-    print(f"Dagster home: {settings.paths.dagster_home}; warehouse: {settings.paths.db_path}", flush=True)
+    print(f"Dagster home: {settings.paths.dagster_home}; warehouse: {settings.paths.db_path}; automation: "
+          f"{'on' if settings.automation.enabled else 'off (start imap_automation in the UI, or imap ui --automation)'}",
+          flush=True)
     os.chdir(settings.paths.project_dir)
     os.execv(sys.executable, command)
     return 0  # not reached
