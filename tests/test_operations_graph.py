@@ -151,3 +151,16 @@ def test_a_day_run_again_asks_automation_for_its_two_months_only(graph) -> None:
     requested = {k.to_user_string(): result.get_requested_partitions(k)
                  for k in defs.resolve_asset_graph().materializable_asset_keys if result.get_num_requested(k)}
     assert requested == {"site_month_verdicts": {"2024-06-01", "2024-07-01"}}
+
+
+def test_data_health_job_reruns_the_checks_alone_on_the_latest_partitions(graph) -> None:
+    runner, _, _ = graph
+    stage = runner.run("data_health_job")
+    assert materialized(stage) == {}
+    found = checks_of(stage)
+    assert set(found) == {
+        ("ooni_measurements", health.EMPTY_DAYS_CHECK), ("ooni_measurements", health.COVERAGE_CHECK),
+        ("site_month_verdicts", health.MONTH_DAYS_CHECK), ("report_calendar_year", health.REPORT_MONTHS_CHECK),
+        ("report_july_june", health.REPORT_MONTHS_CHECK), ("fingerprints", health.FINGERPRINT_FILES_CHECK),
+    }
+    assert found[("ooni_measurements", health.EMPTY_DAYS_CHECK)].metadata["days_checked"].value == health.RECENT_DAYS

@@ -297,3 +297,20 @@ def fingerprint_files_readable(imap_settings: ImapSettingsResource) -> dg.AssetC
         + ("" if ooni_directory else " (OONI's files are checked when fetched: a bad download fails the asset's run)"),
         metadata={"files_checked": dg.MetadataValue.json(checked), "problems": dg.MetadataValue.json(problems)},
     )
+
+
+# --- All of them on demand ---------------------------------------------------------------------------
+
+data_health_job = dg.define_asset_job(
+    "data_health_job",
+    selection=dg.AssetSelection.checks(
+        no_empty_days, isp_coverage_steady, month_upload_days_judged, calendar_year_report_months,
+        july_june_report_months, fingerprint_files_readable,
+    ),
+    description=(
+        "Run the data-health checks again without rebuilding anything: over the latest 7 upload days, every "
+        "month and the latest report of each kind (after fixing a file, or to see today's state)."
+    ),
+)
+
+JOBS = [data_health_job]

@@ -16,12 +16,14 @@ reference_job = dg.define_asset_job(
 daily_job = dg.define_asset_job(
     "daily_job",
     selection="key:ooni_measurements or key:measurement_judgments",
-    description="Ingest upload days and judge their measurements (daily partitions, one run per range).",
+    description="Ingest upload days and judge their measurements (daily partitions, one run per range). "
+    "To load a month, backfill its upload days plus the 7 after it (late uploads), then monthly_job.",
 )
 monthly_job = dg.define_asset_job(
     "monthly_job",
     selection="key:site_month_verdicts",
-    description="Per website x ASN x month verdicts (monthly partitions, by measurement month).",
+    description="Per website x ASN x month verdicts (monthly partitions, by measurement month), from the "
+    "month's upload days and the next month's; then calendar_year_job / july_june_job.",
 )
 calendar_year_job = dg.define_asset_job(
     "calendar_year_job",
