@@ -87,7 +87,11 @@ def main(argv: list[str]) -> int:
         help="OONI's fingerprint CSVs (default: ../shared/data/ooni-fingerprints when present, else the synthetic set); "
         "matching pages against OONI's 1,300 body patterns is a large part of the work",
     )
+    parser.add_argument("--synthetic-fingerprints", action="store_true",
+                        help="match against the synthetic corpus's small fingerprint set instead of OONI's")
     args = parser.parse_args(argv)
+    if args.synthetic_fingerprints:
+        args.fingerprints_from = None
     mixes = ("cambodia", "synthetic") if args.mix == "both" else (args.mix,)
     status = 0
     for mix in mixes:
