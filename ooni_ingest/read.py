@@ -111,7 +111,7 @@ def _isal_lines(path: Path) -> Iterator[bytes]:
 
 
 def _gzip_lines(path: Path) -> Iterator[bytes]:
-    """Every line of a gzip file, exactly as the gzip module reads it, damage included.
+    """Every line (without its newline) of a gzip file as the gzip module reads it, damage included.
 
     Healthy files are read by ISA-L. When it stops (truncated or corrupt stream, zero padding,
     trailing garbage), the gzip module reads the file again and takes over after the lines already
@@ -128,7 +128,7 @@ def _gzip_lines(path: Path) -> Iterator[bytes]:
     with _open(path) as stream:
         for number, line in enumerate(stream):
             if number >= given:
-                yield line
+                yield line.removesuffix(b"\n")
 
 
 def _lines(path: Path) -> Iterator[bytes]:

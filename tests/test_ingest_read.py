@@ -84,7 +84,7 @@ def _gzip_module_lines(path: Path) -> tuple[list[bytes], str | None]:
 def _our_lines(path: Path) -> tuple[list[bytes], str | None]:
     lines: list[bytes] = []
     try:
-        lines.extend(line.removesuffix(b"\n") for line in _gzip_lines(path))
+        lines.extend(_gzip_lines(path))
     except (EOFError, OSError, zlib.error) as exc:
         return lines, type(exc).__name__
     return lines, None
