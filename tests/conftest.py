@@ -38,7 +38,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     """Keep tests away from the developer's warehouse, caches and Dagster home."""
     for variable in (
         "IMAP_DB", "IMAP_CACHE_DIR", "IMAP_DAGSTER_HOME", "IMAP_REPORT_DIR", "IMAP_COUNTRY", "IMAP_SOURCE",
-        "IMAP_CONFIG", "IMAP_TEST_LISTS_FROM", "IMAP_FINGERPRINTS_FROM", "DAGSTER_HOME",
+        "IMAP_CONFIG", "IMAP_TEST_LISTS_FROM", "IMAP_FINGERPRINTS_FROM", "IMAP_AUTOMATION", "DAGSTER_HOME",
     ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("IMAP_CONFIG", str(tmp_path / "no-imap.toml"))
