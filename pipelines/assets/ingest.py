@@ -78,6 +78,8 @@ def ooni_measurements(
                 "incomplete_files": totals.incomplete_files,
                 "lines": totals.lines,
                 "stored": totals.stored,
+                # Dagster's standard key: the UI charts it across partitions.
+                "dagster/row_count": totals.stored,
                 "skipped_by_reason": dg.MetadataValue.json(dict(sorted(totals.skipped.items()))),
                 "skip_examples": dg.MetadataValue.json(totals.examples),
                 "bad_input": totals.bad_input,

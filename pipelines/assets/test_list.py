@@ -70,6 +70,7 @@ def test_list(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     counts = merged.counts()
     return dg.MaterializeResult(metadata={
         "rows": dg.MetadataValue.int(merged.frame.height),
+        "dagster/row_count": dg.MetadataValue.int(merged.frame.height),
         **{f"rows_{name}": dg.MetadataValue.int(n) for name, n in counts.items()},
         "local_overrides": dg.MetadataValue.int(merged.overrides()),
         "skipped": dg.MetadataValue.json(dict(merged.skipped)),
