@@ -110,10 +110,14 @@ class GraphRunner:
 
 
 def describe_failure(result: dg.ExecuteInProcessResult) -> str:
+    """The failing step and the root cause's message (Dagster wraps it in its own error types)."""
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
-            return f"step {event.step_key}: {error.cls_name}: {error.message.strip()}"
+            while error.cause is not None:
+                error = error.cause
+            message = error.message.strip().removeprefix(f"{error.cls_name}: ")
+            return f"step {event.step_key}: {error.cls_name}: {message}"
     return "see `imap ui` for the run's logs"
 
 

@@ -102,6 +102,26 @@ def current_snapshot(cache_dir: Path) -> Snapshot | None:
         return None
 
 
+def latest_snapshot_from(cache_dir: Path, *, source: str, ref: str) -> Snapshot | None:
+    """The newest complete snapshot fetched from ``source`` for ``ref``, whatever is current.
+
+    A fallback after a failed sync must never hand a run a snapshot from another source (a local
+    copy, the synthetic demo list) just because it happens to be current.
+    """
+    ref_dir = cache_root(cache_dir) / safe_ref(ref)
+    if not ref_dir.is_dir():
+        return None
+    snapshots = [s for p in ref_dir.iterdir() if p.is_dir() and (s := load_snapshot(p)) and s.source == source]
+    return max(snapshots, key=lambda s: s.fetched_at, default=None)
+
+
+def make_current(cache_dir: Path, snapshot: Snapshot) -> None:
+    """Point ``current.json`` at an existing snapshot (what later readers of the cache use)."""
+    root = cache_root(cache_dir)
+    relative = snapshot.directory.relative_to(root)
+    write_atomic(root / POINTER, json.dumps({"directory": relative.as_posix()}) + "\n")
+
+
 def publish(incoming: Path, cache_dir: Path, snapshot: Snapshot, snapshot_id: str) -> Snapshot:
     """Give a fully written ``incoming`` directory its final name and make it current."""
     root = cache_root(cache_dir)

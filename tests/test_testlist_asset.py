@@ -66,7 +66,7 @@ def test_asset_fails_clearly_without_any_upstream(project: Path, tmp_path: Path)
     result = materialize(project, tmp_path / "nowhere", tmp_path / "warehouse.duckdb")
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
-    assert "upstream test lists unavailable" in failure.step_failure_data.error.message
+    assert f"test lists unavailable at {tmp_path / 'nowhere'}" in failure.step_failure_data.error.message
 
 
 def test_sensor_requests_a_run_when_the_file_changes(project: Path, crafted_test_lists: Path, tmp_path: Path) -> None:
@@ -86,3 +86,44 @@ def test_sensor_requests_a_run_when_the_file_changes(project: Path, crafted_test
     assert isinstance(second, dg.SensorResult) and second.cursor != first.cursor
     assert module.local_test_list_sensor.default_status == dg.DefaultSensorStatus.STOPPED
     assert module.local_test_list_sensor in module.SENSORS and module.test_list_job in module.JOBS
+
+
+def test_offline_fallback_uses_only_an_earlier_copy_from_the_same_upstream(tmp_path: Path, crafted_test_lists: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed sync must never hand the run a local or synthetic copy that happens to be current."""
+    from test_lists.sync import sync_from_directory
+    from test_lists.upstream import UPSTREAM_FILES, current_snapshot
+    from tests.loopback import LoopbackServer, Reply, Request
+    from warehouse.settings import load_settings
+
+    commit = "7f01e430040e571f1315734ee36151a6897f71b5"
+    files = {name: (crafted_test_lists / name).read_bytes() for name in UPSTREAM_FILES}
+
+    def route(request: Request) -> Reply:
+        name = request.path.rsplit("/", 1)[-1]
+        return Reply(200, files[name]) if name in files else Reply(404)
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("IMAP_CACHE_DIR", str(cache))
+    with LoopbackServer(route) as server:
+        overrides = {"upstream.test_lists_base_url": server.url, "upstream.test_lists_ref": commit,
+                     "ingest.max_retries": 0, "ingest.http_timeout_seconds": 5}
+        settings = load_settings(overrides, project_dir=tmp_path)
+        from_network = module.refresh_upstream(settings)
+    assert from_network.commit == commit
+
+    # A volunteer (or the demo) syncs a local copy afterwards: it becomes current.
+    local = sync_from_directory(cache, crafted_test_lists)
+    assert current_snapshot(cache).directory == local.directory
+
+    # Upstream is now unreachable (the server is gone): the run falls back to the network copy.
+    fallback = module.refresh_upstream(settings)
+    assert fallback.directory == from_network.directory and fallback.source == server.url
+    assert current_snapshot(cache).directory == from_network.directory
+
+    # With only a local copy cached there is nothing trustworthy to fall back to.
+    other_cache = tmp_path / "other-cache"
+    sync_from_directory(other_cache, crafted_test_lists)
+    monkeypatch.setenv("IMAP_CACHE_DIR", str(other_cache))
+    with pytest.raises(dg.Failure, match="no earlier copy"):
+        module.refresh_upstream(load_settings(overrides, project_dir=tmp_path))

@@ -15,7 +15,7 @@ from pipelines.resources import ImapSettingsResource, WarehouseResource
 from test_lists import effective
 from test_lists.lint import lint_listfile
 from test_lists.sync import Fetcher, SyncError, sync_from_directory, sync_from_network
-from test_lists.upstream import Snapshot, current_snapshot
+from test_lists.upstream import Snapshot, current_snapshot, latest_snapshot_from, make_current
 from test_lists.workspace import Workspace, local_list_path
 from warehouse.settings import Settings
 
@@ -37,9 +37,16 @@ def refresh_upstream(settings: Settings, log: dg.DagsterLogManager | None = None
         return sync_from_network(settings.paths.cache_dir, upstream.test_lists_base_url, upstream.test_lists_ref,
                                  fetcher=fetcher)
     except SyncError as exc:
-        cached = current_snapshot(settings.paths.cache_dir)
+        if upstream.test_lists_from:
+            raise dg.Failure(f"test lists unavailable at {upstream.test_lists_from}: {exc}") from exc
+        cached = latest_snapshot_from(settings.paths.cache_dir, source=upstream.test_lists_base_url,
+                                      ref=upstream.test_lists_ref)
         if cached is None:
-            raise dg.Failure(f"upstream test lists unavailable and none cached: {exc}") from exc
+            raise dg.Failure(
+                f"upstream test lists unavailable and no earlier copy from {upstream.test_lists_base_url} "
+                f"({upstream.test_lists_ref}) is cached: {exc}"
+            ) from exc
+        make_current(settings.paths.cache_dir, cached)
         if log is not None:
             log.warning(f"upstream sync failed ({exc}); using the cached {cached.describe()}")
         return cached
