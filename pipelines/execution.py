@@ -110,13 +110,18 @@ class GraphRunner:
 
 
 def describe_failure(result: dg.ExecuteInProcessResult) -> str:
-    """The failing step and the root cause's message (Dagster wraps it in its own error types)."""
+    """The failing step and the message of the error it raised (unwrapped from Dagster's types)."""
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
-            while error.cause is not None:
+            # Skip Dagster's wrappers down to the error the asset raised (not its own causes,
+            # which are usually less telling: "disk full" rather than which file).
+            while error.cause is not None and error.cls_name.startswith("Dagster"):
                 error = error.cause
-            message = error.message.strip().removeprefix(f"{error.cls_name}: ")
+            message = error.message.strip()
+            qualified_name, _, rest = message.partition(": ")
+            if qualified_name.split(".")[-1] == error.cls_name:  # "pkg.mod.Error: text" -> "text"
+                message = rest
             return f"step {event.step_key}: {error.cls_name}: {message}"
     return "see `imap ui` for the run's logs"
 

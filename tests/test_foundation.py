@@ -48,3 +48,22 @@ def test_dagster_definitions_validate(tmp_path: Path) -> None:
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_stage_failures_name_the_step_and_the_error_it_raised() -> None:
+    import dagster as dg
+
+    from pipelines.execution import describe_failure
+
+    class WarehouseMissing(RuntimeError):
+        pass
+
+    @dg.asset
+    def broken() -> None:
+        try:
+            raise OSError("disk gone")
+        except OSError as exc:
+            raise WarehouseMissing("warehouse/imap.duckdb: cannot open") from exc
+
+    result = dg.materialize([broken], raise_on_error=False)
+    assert describe_failure(result) == "step broken: WarehouseMissing: warehouse/imap.duckdb: cannot open"
