@@ -133,7 +133,9 @@ class UpstreamSettings:
     test_lists_base_url: str = "https://raw.githubusercontent.com/citizenlab/test-lists"
     test_lists_ref: str = "master"
     fingerprints_base_url: str = "https://raw.githubusercontent.com/ooni/blocking-fingerprints"
-    fingerprints_ref: str = "main"
+    # Pinned: the same fingerprints on every run, so a report is reproducible. README "Fingerprints"
+    # says how to move it to a newer commit of ooni/blocking-fingerprints.
+    fingerprints_ref: str = "171641e60b54231cad18753a72145da87b0d3e07"
     # Local copies used instead of the network when set (offline runs, the demo, tests): a directory
     # holding kh.csv, global.csv and 00-LEGEND-new_category_codes.csv, and one holding
     # fingerprints_dns.csv and fingerprints_http.csv.
