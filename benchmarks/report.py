@@ -69,12 +69,9 @@ INSERT_TIERS = [
               '0.5.28' AS test_version
        FROM bench_cells, range(measurements) t(k)""",
     """INSERT INTO measurement_judgments BY NAME
-       SELECT 'bench_' || site || '_' || isp || '_' || m || '_' || k AS measurement_key,
-              'bench_' || site || '_' || isp || '_' || m || '_' || k AS measurement_uid,
-              'https://' || domain || '/' AS input, month AS ingest_day,
-              (month + INTERVAL (k % 28) DAY)::DATE AS measurement_day,
-              (month + INTERVAL (k % 28) DAY)::TIMESTAMP AS measurement_start_time, 'KH' AS probe_cc,
-              asn AS probe_asn, domain, '0.5.28' AS test_version, 'blocked' AS outcome, 'dns' AS layer,
+       SELECT 'bench_' || site || '_' || isp || '_' || m || '_' || k AS measurement_key, month AS ingest_day,
+              (month + INTERVAL (k % 28) DAY)::DATE AS measurement_day, 'KH' AS probe_cc,
+              asn AS probe_asn, domain, 'blocked' AS outcome, 'dns' AS layer,
               method, fingerprinted AS confirmed, false AS local_filtering,
               CASE WHEN fingerprinted THEN 'bench_isp_' || isp END AS fingerprint_name,
               CASE WHEN fingerprinted THEN 'isp' END AS fingerprint_scope

@@ -77,6 +77,25 @@ def qa_judgments(qa_samples_dir: Path, fingerprints_dir: Path) -> dict[str, dict
     return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
 
 
+def test_fast_path_agrees_with_the_full_rules(qa_samples_dir: Path, fingerprints_dir: Path) -> None:
+    con = warehouse(fingerprints_dir)
+    rows = []
+    for path in sorted(qa_samples_dir.glob("*.json")):
+        for item in read_measurement_file(path):
+            row = parse_measurement(item.measurement, ingest_day=date(2024, 2, 12), ingest_source="local",
+                                    source_file=str(path), source_line=item.line)
+            row["measurement_key"] = path.stem
+            rows.append(row)
+    frame = rows_to_frame(rows)  # noqa: F841 - read by DuckDB below
+    con.execute("INSERT INTO measurements BY NAME SELECT * FROM frame")
+    judged = {}
+    for fast_path in (True, False):
+        judge_measurements(con, fast_path=fast_path)
+        judged[fast_path] = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
+    con.close()
+    assert len(judged[True]) == len(EXPECTED) and judged[True] == judged[False]
+
+
 def test_every_sample_has_an_expectation(qa_samples_dir: Path) -> None:
     assert {p.stem for p in qa_samples_dir.glob("*.json")} == set(EXPECTED)
 

@@ -95,6 +95,17 @@ def judged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     return result
 
 
+def test_fast_path_agrees_with_the_full_rules_on_every_case(tmp_path: Path) -> None:
+    con = warehouse(write_ooni_dir(tmp_path / "ooni", OONI_DNS, OONI_HTTP))
+    insert_raw(con, [raw_measurement(**kwargs) for kwargs in _cases().values()])
+    judged = {}
+    for fast_path in (True, False):
+        judge_measurements(con, fast_path=fast_path)
+        judged[fast_path] = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
+    con.close()
+    assert len(judged[True]) == len(_cases()) and judged[True] == judged[False]
+
+
 @pytest.fixture()
 def con(tmp_path: Path):
     connection = warehouse(write_ooni_dir(tmp_path / "ooni", OONI_DNS, OONI_HTTP))

@@ -161,10 +161,8 @@ def _frames(cells: list[Cell], synthetic: bool, hostile: bool) -> tuple[pl.DataF
                 "software_name": "ooniprobe-android", "software_version": "3.8.0", "test_version": "0.4.3",
             })
             judgment_rows.append({
-                "measurement_key": uid, "measurement_uid": uid, "report_id": f"report-{cell.asn}",
-                "input": urls.get(cell.domain, f"https://{cell.domain}/"), "ingest_day": day,
-                "measurement_day": day, "measurement_start_time": started, "probe_cc": "KH",
-                "probe_asn": cell.asn, "test_version": "0.4.3", "domain": cell.domain, "outcome": outcome,
+                "measurement_key": uid, "ingest_day": day, "measurement_day": day, "probe_cc": "KH",
+                "probe_asn": cell.asn, "domain": cell.domain, "outcome": outcome,
                 "layer": cell.method.split(".")[0] if outcome == "blocked" and cell.method else None,
                 "method": cell.method if outcome == "blocked" else None, "confirmed": confirmed,
                 "local_filtering": False,

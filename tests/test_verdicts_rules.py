@@ -28,25 +28,33 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def add(con, domain: str, asn: int, month: date, outcomes: list[str], *, method: str = "dns.nxdomain",
-        confirmed: bool = False, local: bool = False, days: int | None = None, methods: list[str] | None = None) -> None:
-    """One judgment per outcome, spread over ``days`` distinct days of ``month`` (default: one a day)."""
-    rows = []
+        confirmed: bool = False, local: bool = False, days: int | None = None, methods: list[str] | None = None) -> list[str]:
+    """One measurement and its judgment per outcome, spread over ``days`` distinct days of ``month``
+    (default: one a day); returns the measurement ids."""
+    measurements, judgments = [], []
     for i, outcome in enumerate(outcomes):
         day = month + timedelta(days=i % (days or len(outcomes)))
         n = next(_uid)
         blocked = outcome == "blocked"
-        rows.append((
-            f"k{n}", f"uid{n}", f"https://{domain}/", day, day, datetime.combine(day, datetime.min.time()), "KH", asn,
-            domain, "0.4.3", outcome,
+        started = datetime.combine(day, datetime.min.time()) + timedelta(minutes=i)
+        measurements.append((f"k{n}", f"uid{n}", f"https://{domain}/", domain, day, day, started, "KH", asn))
+        judgments.append((
+            f"k{n}", day, day, "KH", asn, domain, outcome,
             (methods[i] if methods else method) if blocked else None,
             blocked and confirmed, blocked and local,
         ))
     con.executemany(
-        "INSERT INTO measurement_judgments (measurement_key, measurement_uid, input, ingest_day, measurement_day, "
-        "measurement_start_time, probe_cc, probe_asn, domain, test_version, outcome, method, confirmed, local_filtering) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        "INSERT INTO measurements (measurement_key, measurement_uid, input, domain, ingest_day, measurement_day, "
+        "measurement_start_time, probe_cc, probe_asn, ingest_source, source_file, is_synthetic, test_version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 'test', true, '0.4.3')",
+        measurements,
     )
+    con.executemany(
+        "INSERT INTO measurement_judgments (measurement_key, ingest_day, measurement_day, probe_cc, probe_asn, domain, "
+        "outcome, method, confirmed, local_filtering) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        judgments,
+    )
+    return [m[1] for m in measurements]
 
 
 def verdict(con, domain: str, asn: int, month: date = date(2024, 3, 1), thresholds=TH) -> dict:
@@ -142,6 +150,15 @@ def test_counts_add_up_and_months_go_by_measurement_day(con) -> None:
     v = verdict(con, "a.example", 24492)
     assert v["measurements"] == 5 and v["ok_count"] + v["blocked_count"] + v["down_count"] + v["inconclusive_count"] == 5
     assert v["days"] == 3 and v["blocked_days"] == 1 and len(v["example_measurement_uids"]) == 2
+
+
+def test_examples_are_isp_blocked_measurements_confirmed_first_then_latest(con) -> None:
+    # Explorer ids come from `measurements` (judgments keep only the key).
+    plain = add(con, "a.example", 24492, MARCH, ["blocked", "blocked", "ok", "blocked"])
+    fingerprinted = add(con, "a.example", 24492, MARCH, ["blocked"], confirmed=True)
+    add(con, "a.example", 24492, MARCH, ["blocked"], local=True)
+    v = verdict(con, "a.example", 24492)
+    assert v["example_measurement_uids"] == [fingerprinted[0], plain[3], plain[1]]
 
 
 def test_thresholds_come_from_settings(con) -> None:

@@ -24,6 +24,8 @@ from warehouse.classification.verdicts import build_month_verdicts
 from warehouse.settings import ClassificationThresholds
 
 BLOCKING = ("confirmed", "likely")
+# Judgments keep the measurement's key; its Explorer id stays in `measurements`.
+JUDGED = "measurement_judgments j JOIN measurements m USING (measurement_key)"
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,7 @@ def judged(synthetic_corpus):
 def test_every_measurement_is_judged_once(judged) -> None:
     con, truth_dir = judged
     truth = read_measurement_truth(truth_dir)
-    judged_uids = [uid for (uid,) in con.execute("SELECT measurement_uid FROM measurement_judgments").fetchall()]
+    judged_uids = [uid for (uid,) in con.execute(f"SELECT m.measurement_uid FROM {JUDGED}").fetchall()]
     assert len(judged_uids) == len(set(judged_uids)) == len(truth)
 
 
@@ -56,7 +58,7 @@ def test_measurement_outcomes_match_the_truth(judged) -> None:
     con, truth_dir = judged
     truth = read_measurement_truth(truth_dir)
     got = {uid: (o, layer or "", method or "") for uid, o, layer, method in con.execute(
-        "SELECT measurement_uid, outcome, layer, method FROM measurement_judgments").fetchall()}
+        f"SELECT m.measurement_uid, j.outcome, j.layer, j.method FROM {JUDGED}").fetchall()}
     wrong = Counter()
     for uid, t in truth.items():
         outcome, layer, method = got[uid]
@@ -86,7 +88,7 @@ def test_cells_no_trap_reported_as_isp_blocking_and_blocking_found(judged) -> No
 def test_each_trap_is_kept_out_of_isp_blocking(judged) -> None:
     con, truth_dir = judged
     truth = read_measurement_truth(truth_dir)
-    rows = con.execute("SELECT measurement_uid, outcome, local_filtering, confirmed FROM measurement_judgments").fetchall()
+    rows = con.execute(f"SELECT m.measurement_uid, j.outcome, j.local_filtering, j.confirmed FROM {JUDGED}").fetchall()
     by_scenario: dict[str, Counter] = {}
     for uid, outcome, local, confirmed in rows:
         scenario = truth[uid].scenario
@@ -104,13 +106,16 @@ def test_each_trap_is_kept_out_of_isp_blocking(judged) -> None:
 
 
 def test_fast_path_agrees_with_the_full_rules(judged) -> None:
-    # Plain successes take a short path in the SQL; running every measurement through the full
-    # rules must give exactly the same judgments.
+    # Most measurements take a short path in the SQL (plain successes, verified HTTPS pages);
+    # running every measurement through the full rules must give exactly the same judgments.
     con, _ = judged
-    columns = "measurement_key, outcome, layer, method, confirmed, local_filtering, fingerprint_name, failure"
-    fast = set(con.execute(f"SELECT {columns} FROM measurement_judgments").fetchall())
-    plain = con.execute("SELECT count_if(imap_plainly_ok(m)) FROM measurements m").fetchone()[0]
+    fast = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
+    plain, https = con.execute(
+        "SELECT count_if(imap_plainly_ok(m)), count_if(NOT coalesce(imap_plainly_ok(m), false) AND imap_https_ok(m)) "
+        "FROM measurements m"
+    ).fetchone()
     judge_measurements(con, fast_path=False)
-    full = set(con.execute(f"SELECT {columns} FROM measurement_judgments").fetchall())
+    full = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
     judge_measurements(con)
-    assert plain > len(fast) / 3 and fast == full
+    assert plain > len(fast) / 3 and https > len(fast) / 20
+    assert len(fast) == len(full) and fast == full

@@ -86,9 +86,9 @@ def classify_files(
 def _judgments(con: duckdb.DuckDBPyConnection) -> list[dict]:
     cursor = con.execute(
         """
-        SELECT j.measurement_uid, j.report_id, j.input, j.domain, j.probe_asn, j.probe_cc,
-               strftime(j.measurement_start_time, '%Y-%m-%d %H:%M:%S') AS measurement_start_time,
-               j.test_version, j.outcome, j.layer, j.method, j.confirmed, j.local_filtering,
+        SELECT m.measurement_uid, m.report_id, m.input, j.domain, j.probe_asn, j.probe_cc,
+               strftime(m.measurement_start_time, '%Y-%m-%d %H:%M:%S') AS measurement_start_time,
+               m.test_version, j.outcome, j.layer, j.method, j.confirmed, j.local_filtering,
                j.fingerprint_name AS fingerprint, j.fingerprint_scope, j.failure, j.suspect_answers,
                m.probe_blocking AS ooni_blocking, m.source_file AS source, m.source_line AS line
         FROM measurement_judgments j JOIN measurements m USING (measurement_key)

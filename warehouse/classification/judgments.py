@@ -7,7 +7,7 @@ from datetime import date
 
 import duckdb
 
-from warehouse.classification import sql_support
+from warehouse.classification import matching, sql_support
 from warehouse.db import read_sql
 
 # The widest day range: `imap classify` judges everything in its in-memory warehouse.
@@ -39,8 +39,10 @@ def judge_measurements(
     """Replace the judgments of measurements with ingest_day in [first_day, last_day], in one transaction.
 
     Needs the `fingerprints` and `networks` tables loaded (an empty fingerprints table only means
-    nothing is confirmed). ``fast_path=False`` sends every measurement through the full rules
-    (the tests compare both ways).
+    nothing is confirmed). Three steps: which measurements need the rules, and their fingerprint
+    matches (matching.py); the rules (classify_judgments.sql); the rest, which every rule would
+    call plainly `ok` (classify_fast_path.sql). ``fast_path=False`` sends
+    every measurement through the full rules (the tests compare both ways).
     """
     sql_support.prepare(con)
     params = {"first_day": first_day, "last_day": last_day}
@@ -49,7 +51,11 @@ def judge_measurements(
         con.execute(
             "DELETE FROM measurement_judgments WHERE ingest_day BETWEEN $first_day AND $last_day", params
         )
-        con.execute("INSERT INTO measurement_judgments BY NAME " + judgment_query(), params | {"fast_path": fast_path})
+        matching.prepare_rules(con, first_day, last_day, fast_path=fast_path)
+        con.execute("INSERT INTO measurement_judgments BY NAME " + judgment_query())
+        if fast_path:
+            con.execute("INSERT INTO measurement_judgments BY NAME " + read_sql("classify_fast_path.sql"), params)
+        matching.drop_temp_tables(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

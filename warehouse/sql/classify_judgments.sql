@@ -1,8 +1,10 @@
--- Tier 1: one judgment per measurement, for measurements with ingest_day in [$first_day, $last_day].
+-- Tier 1: one judgment per measurement, for the measurements of imap_rule_input.
 --
--- Reads `measurements`, `networks` and the temporary view imap_fingerprint_rules; needs the macros
--- of classify_macros.sql and the page matchers imap_body_hits / imap_body_regexp_maybe
--- (warehouse.classification.sql_support: RE2 alternations of the body patterns).
+-- Reads `networks` and the temporary tables imap_rule_input and imap_measurement_fingerprints (the
+-- strongest DNS and page fingerprint match of each measurement that matched any, built first by
+-- warehouse.classification.matching); needs the macros of classify_macros.sql.
+-- Judges the measurements of imap_rule_input (classify_rule_input.sql): with the fast path, all but
+-- those every rule below calls `ok` with nothing to report, which classify_fast_path.sql judges.
 -- The rules are explained in README "Classification"; in short, first match wins:
 --   DNS   : a bogon answer, a fingerprinted answer, or an answer neither the control, DoH nor a
 --           verified TLS handshake explains; a failed lookup where the name resolves out-of-band.
@@ -11,23 +13,6 @@
 --   errors: the failing layer is compared with the control: the same failure there means `down`.
 --   pages : a plain-HTTP page unlike the control's is `http.diff`.
 WITH
--- Only what the rules read: page bodies and headers stay in `measurements` until the few
--- candidate pages need them (carrying 4 KB samples through every step costs more than the rules).
--- Not materialised: each reader scans the columns it needs, cheaper than copying them all once.
-scope AS NOT MATERIALIZED (
-    SELECT
-        measurement_key, measurement_uid, report_id, input, domain, ingest_day, measurement_day,
-        measurement_start_time, probe_cc, probe_asn, resolver_asn, test_version,
-        dns_experiment_failure, dns_failure, dns_answers, dns_answer_asns, doh_answers,
-        tcp_failure, tcp_ok_ips, tls_attempts, tls_failure, tls_ok_ips, tls_failed_ips,
-        http_experiment_failure, http_failure, http_request_url, http_redirects, http_status,
-        http_body_length, http_body_truncated, http_title,
-        control_failure, control_dns_failure, control_dns_addrs, control_dns_asns, control_tcp_ok,
-        control_tcp_failures, control_tls_ok, control_tls_failures, control_http_failure,
-        control_http_status, control_http_body_length, control_http_title, headers_match, probe_blocking
-    FROM measurements
-    WHERE ingest_day BETWEEN $first_day AND $last_day
-),
 reference_networks AS (
     SELECT
         coalesce(list(asn) FILTER (WHERE kind = 'cdn'), []) AS cdn_asns,
@@ -35,15 +20,11 @@ reference_networks AS (
     FROM networks
 ),
 -- Expressions below are CASEs that take the cheap exit first: DuckDB evaluates a CASE branch only
--- on the rows that reach it, while AND and OR evaluate both sides on every row. Most measurements
--- are plain successes, so the costly tests (lambdas over lists, Unicode lower-casing) stay rare.
+-- on the rows that reach it, while AND and OR evaluate both sides on every row, so the costly
+-- tests (lambdas over lists, Unicode lower-casing) stay rare.
 base AS (
     SELECT
         s.*,
-        -- A plain success (imap_plainly_ok): every rule below says `ok`; it takes the first branch
-        -- of each CASE and costs next to nothing. ($fast_path = false runs the full rules on it, as
-        -- the tests do to prove both ways agree.)
-        $fast_path AND imap_plainly_ok(s) AS plain,
         -- The control answered (OONI's test helper, the site seen from outside).
         (s.control_failure IS NULL AND (
             s.control_dns_failure IS NOT NULL OR len(coalesce(s.control_dns_addrs, [])) > 0
@@ -72,7 +53,7 @@ base AS (
              ELSE lower(regexp_replace(trim(coalesce(s.http_title, '')), '\s+', ' ', 'g'))
                   <> lower(regexp_replace(trim(coalesce(s.control_http_title, '')), '\s+', ' ', 'g')) END
             AS title_differs
-    FROM scope s
+    FROM imap_rule_input s
 ),
 features AS (
     SELECT
@@ -81,8 +62,7 @@ features AS (
         b.ctrl_present AND b.control_http_failure IS NOT NULL AS ctrl_http_failed,
         b.ctrl_present AND b.control_dns_failure IS NOT NULL AND len(b.ctrl_addrs) = 0 AS ctrl_dns_failed,
         -- The name resolves to a public address out-of-band (control or the probe's own DoH).
-        CASE WHEN b.plain THEN true
-             WHEN len(b.ctrl_addrs) > 0 AND NOT imap_is_bogon(b.ctrl_addrs[1]) THEN true
+        CASE WHEN len(b.ctrl_addrs) > 0 AND NOT imap_is_bogon(b.ctrl_addrs[1]) THEN true
              WHEN len(b.ctrl_addrs) = 0 AND len(b.doh) = 0 THEN false
              ELSE len(list_filter(b.ctrl_addrs || b.doh, lambda x: NOT imap_is_bogon(x))) > 0 END AS resolves_elsewhere,
         starts_with(lower(b.final_url), 'https://') AS final_https,
@@ -90,7 +70,7 @@ features AS (
              WHEN starts_with(b.final_authority, '[') THEN lower(split_part(split_part(b.final_authority, ']', 1), '[', 2))
              ELSE lower(split_part(b.final_authority, ':', 1)) END AS final_host,
         -- Every answer is a bogon and so is every control address: the site's own DNS says so.
-        CASE WHEN b.plain OR len(b.answers) = 0 THEN false
+        CASE WHEN len(b.answers) = 0 THEN false
              WHEN NOT imap_is_bogon(b.answers[1]) THEN false
              WHEN NOT list_has_all(b.ctrl_addrs || b.doh, b.answers) THEN false
              ELSE list_bool_and(list_transform(b.answers, lambda x: imap_is_bogon(x)))
@@ -126,7 +106,7 @@ judged_input AS (
         p.*,
         -- Answers the control, DoH or a verified handshake do not explain (0.4 connects only to the
         -- system resolver's answers, so a verified 0.4 HTTPS response explains them all).
-        CASE WHEN p.plain OR len(p.answers) = 0 THEN []
+        CASE WHEN len(p.answers) = 0 THEN []
              WHEN list_has_all(p.ctrl_addrs, p.answers) THEN []
              WHEN p.no_tls_records AND p.https_proof THEN []
              ELSE list_filter(p.answers, lambda x: NOT list_contains(p.ctrl_addrs, x) AND NOT list_contains(p.doh, x)
@@ -137,6 +117,9 @@ judged_input AS (
 ),
 suspected AS (
     SELECT j.*,
+           -- A verified HTTPS response from the site is the site's page, whatever text it contains:
+           -- page fingerprints count only without that proof.
+           coalesce(NOT j.https_proof, false) AS page_fp_applies,
            CASE WHEN len(j.suspects) = 0 THEN [] ELSE list_filter(j.suspects, lambda x: imap_is_bogon(x)) END AS bogon_suspects,
            -- Answers in the control's networks or a CDN's: other addresses of the same service.
            CASE WHEN len(j.suspects) = 0 OR len(coalesce(j.dns_answer_asns, [])) = 0 THEN false
@@ -144,124 +127,13 @@ suspected AS (
                      OR list_has_all(j.cdn_asns, j.dns_answer_asns) END AS asn_explained
     FROM judged_input j
 ),
--- The fingerprint matching below reads `scope` directly, not the derived features, so those stream
--- through once instead of being materialised for several readers. Answers the control also gave
--- cannot be block answers, and pages with the control's title and status are the site's own, so
--- only the rest is matched (a superset of what the rules consult).
-dns_answer_rows AS (
-    SELECT measurement_key, probe_cc, unnest(dns_answers) AS answer
-    FROM measurements
-    WHERE ingest_day BETWEEN $first_day AND $last_day
-      AND len(dns_answers) > 0 AND NOT list_has_all(coalesce(control_dns_addrs, []), dns_answers)
-),
-dns_fp_matches AS (
-    SELECT a.measurement_key, a.probe_cc, r.name, r.scope, r.can_confirm, r.countries
-    FROM dns_answer_rows a
-    JOIN imap_fingerprint_rules r ON r.location_found = 'dns' AND r.pattern_type = 'full' AND a.answer = r.pattern
-    UNION ALL
-    SELECT a.measurement_key, a.probe_cc, r.name, r.scope, r.can_confirm, r.countries
-    FROM dns_answer_rows a
-    JOIN imap_fingerprint_rules r ON r.location_found = 'dns' AND r.pattern_type <> 'full'
-     AND CASE r.pattern_type
-             WHEN 'prefix' THEN starts_with(a.answer, r.pattern)
-             WHEN 'contains' THEN contains(a.answer, r.pattern)
-             ELSE regexp_matches(a.answer, r.pattern) END
-),
--- Pages worth matching against block page fingerprints: a response whose title or status differs
--- from the control's, or that came through an answer neither the control nor a verified handshake
--- vouches for, or has no control.
--- (Each condition here already rules out a plain success, so the fast path needs no test here.
--- Materialised once: a few percent of the pages, read by the four kinds of page rules below.
--- body_hits are the page's texts equal to a literal body pattern, found in one pass per chunk.)
-http_candidates AS MATERIALIZED (
-    SELECT measurement_key, probe_cc, http_headers, http_request_url, http_redirects,
-           -- only bodies the one-pass prefilter finds something in are kept for the exact rules
-           http_body_sample AS body,
-           CASE WHEN http_body_sample IS NULL THEN [] ELSE imap_body_hits(http_body_sample) END AS body_hits,
-           http_body_sample IS NOT NULL AND imap_body_regexp_maybe(http_body_sample) AS body_regexp_maybe
-    FROM measurements
-    WHERE ingest_day BETWEEN $first_day AND $last_day
-      AND http_experiment_failure IS NULL AND http_status IS NOT NULL AND http_failure IS NULL
-      -- a verified HTTPS response of the input URL itself is the site's page (https_proof)
-      AND NOT (starts_with(coalesce(http_request_url, input), 'https://') AND coalesce(http_redirects, 0) = 0
-               AND (coalesce(tls_attempts, 0) = 0 OR len(tls_ok_ips) > 0))
-      AND (http_title IS DISTINCT FROM control_http_title
-           OR http_status IS DISTINCT FROM control_http_status
-           OR control_http_status IS NULL
-           OR (NOT list_has_all(coalesce(control_dns_addrs, []), coalesce(dns_answers, []))
-               AND NOT list_has_all(coalesce(tls_ok_ips, []), coalesce(dns_answers, []))))
-),
-http_fp_matches AS (
-    SELECT c.measurement_key, c.probe_cc, r.name, r.scope, r.can_confirm, r.countries
-    FROM (
-        SELECT measurement_key, probe_cc, body, hit FROM (
-            SELECT measurement_key, probe_cc, body, unnest(body_hits) AS hit FROM http_candidates)
-        UNION ALL  -- patterns inside a hit (the scan reports the longest text at a place)
-        SELECT h.measurement_key, h.probe_cc, h.body, n.inner_pattern AS hit
-        FROM (SELECT measurement_key, probe_cc, body, unnest(body_hits) AS hit FROM http_candidates) h
-        JOIN imap_body_nested n ON n.outer_pattern = h.hit
-    ) c
-    JOIN imap_fingerprint_rules r
-      ON r.location_found = 'body' AND r.pattern_type IN ('contains', 'full', 'prefix') AND r.pattern = c.hit
-    WHERE CASE r.pattern_type
-              WHEN 'contains' THEN true
-              WHEN 'prefix' THEN starts_with(c.body, r.pattern)
-              ELSE c.body = r.pattern END
-    UNION ALL
-    SELECT c.measurement_key, c.probe_cc, r.name, r.scope, r.can_confirm, r.countries
-    FROM http_candidates c
-    JOIN imap_fingerprint_rules r ON r.location_found = 'body' AND r.pattern_type = 'regexp'
-    WHERE c.body_regexp_maybe AND regexp_matches(c.body, r.pattern)
-    UNION ALL
-    SELECT h.measurement_key, h.probe_cc, r.name, r.scope, r.can_confirm, r.countries
-    FROM (SELECT measurement_key, probe_cc, unnest(http_headers) AS header FROM http_candidates) h
-    JOIN imap_fingerprint_rules r ON r.header_name = lower(h.header.name)
-    WHERE CASE r.pattern_type
-              WHEN 'full' THEN h.header.value = r.pattern
-              WHEN 'prefix' THEN starts_with(h.header.value, r.pattern)
-              WHEN 'contains' THEN contains(h.header.value, r.pattern)
-              ELSE regexp_matches(h.header.value, r.pattern) END
-    UNION ALL
-    -- The Location header of the hop before the final request is that request's URL.
-    SELECT c.measurement_key, c.probe_cc, r.name, r.scope, r.can_confirm, r.countries
-    FROM http_candidates c
-    JOIN imap_fingerprint_rules r ON r.header_name = 'location'
-    WHERE c.http_redirects > 0 AND CASE r.pattern_type
-              WHEN 'full' THEN c.http_request_url = r.pattern
-              WHEN 'prefix' THEN starts_with(c.http_request_url, r.pattern)
-              WHEN 'contains' THEN contains(c.http_request_url, r.pattern)
-              ELSE regexp_matches(c.http_request_url, r.pattern) END
-),
--- Matches in the probe's country terms. A rule whose expected_countries leave out the probe's
--- country is scope `foreign`: it still names a block page or answer, but neither confirms blocking
--- by the probe's ISP nor says which local product or institution it is (the generic
--- "<title>Access Denied</title>" of an Indian institution must not label a Cambodian page).
--- `rank` orders several matches of one measurement: strongest scope first, confirming rules first.
-fp_matches AS (
-    SELECT part, measurement_key, name, scope, confirms,
-           CASE scope WHEN 'nat' THEN 1 WHEN 'isp' THEN 2 WHEN 'prod' THEN 3 WHEN 'inst' THEN 4
-                      WHEN 'router' THEN 5 WHEN 'fp' THEN 6 ELSE 7 END * 2 - confirms::INTEGER AS rank
-    FROM (
-        SELECT part, measurement_key, name,
-               CASE WHEN scope IN ('nat', 'isp', 'prod', 'inst') AND countries IS NOT NULL
-                         AND NOT list_contains(countries, probe_cc) THEN 'foreign' ELSE scope END AS scope,
-               can_confirm AND (countries IS NULL OR list_contains(countries, probe_cc)) AS confirms
-        FROM (SELECT 'dns' AS part, * FROM dns_fp_matches UNION ALL BY NAME SELECT 'http' AS part, * FROM http_fp_matches)
-    )
-),
-dns_fp AS (
-    SELECT measurement_key, arg_min(name, rank) AS name, arg_min(scope, rank) AS scope, bool_or(confirms) AS confirms
-    FROM fp_matches WHERE part = 'dns' GROUP BY measurement_key
-),
-http_fp AS (
-    SELECT measurement_key, arg_min(name, rank) AS name, arg_min(scope, rank) AS scope, bool_or(confirms) AS confirms
-    FROM fp_matches WHERE part = 'http' GROUP BY measurement_key
-),
 ruled AS (
     SELECT
         j.*,
-        d.name AS dns_fp_name, d.scope AS dns_fp_scope, coalesce(d.confirms, false) AS dns_fp_confirms,
-        h.name AS http_fp_name, h.scope AS http_fp_scope, coalesce(h.confirms, false) AS http_fp_confirms,
+        f.dns_fp_name, f.dns_fp_scope, coalesce(f.dns_fp_confirms, false) AS dns_fp_confirms,
+        CASE WHEN j.page_fp_applies THEN f.http_fp_name END AS http_fp_name,
+        CASE WHEN j.page_fp_applies THEN f.http_fp_scope END AS http_fp_scope,
+        j.page_fp_applies AND coalesce(f.http_fp_confirms, false) AS http_fp_confirms,
         -- The layer a non-DNS failure happened at: TCP when no connect succeeded (or nothing later
         -- failed), TLS when a handshake failed on the way to an HTTPS request, else HTTP.
         CASE
@@ -273,15 +145,14 @@ ruled AS (
             ELSE 'http'
         END AS fail_layer,
         CASE
-            WHEN j.plain THEN 'dns_consistent'
             -- A home router's own page: the probe never reached the site, whatever DNS said.
-            WHEN j.response AND h.scope = 'router' THEN 'router_page'
-            WHEN d.scope = 'fp' THEN 'dns_consistent'
+            WHEN j.response AND j.page_fp_applies AND f.http_fp_scope = 'router' THEN 'router_page'
+            WHEN f.dns_fp_scope = 'fp' THEN 'dns_consistent'
             WHEN j.ip_input THEN 'dns_consistent'
             WHEN j.bogon_everywhere THEN 'dns_down_bogon'
             WHEN j.sys_dns_failure IS NOT NULL THEN 'dns_failure'
             WHEN len(j.bogon_suspects) > 0 THEN 'dns_bogon'
-            WHEN d.scope IS NOT NULL THEN 'dns_fingerprint'
+            WHEN f.dns_fp_scope IS NOT NULL THEN 'dns_fingerprint'
             WHEN len(j.suspects) > 0 AND j.ctrl_dns_failed AND len(coalesce(j.doh_answers, [])) = 0 THEN 'dns_ghost'
             WHEN len(j.suspects) > 0 AND NOT j.asn_explained AND NOT j.resolves_elsewhere THEN 'dns_unverifiable'
             WHEN len(j.suspects) > 0 AND NOT j.asn_explained AND NOT (
@@ -290,19 +161,16 @@ ruled AS (
                     list_has_all(j.tcp_ok, j.suspects)
                     AND NOT list_has_any(coalesce(j.tls_failed_ips, []), j.suspects)
                     AND j.response AND j.ctrl_http_ok AND NOT j.http_diff
-                    AND (h.scope IS NULL OR h.scope IN ('fp', 'router'))) THEN 'dns_suspect'
+                    AND (NOT j.page_fp_applies OR f.http_fp_scope IS NULL OR f.http_fp_scope IN ('fp', 'router'))) THEN 'dns_suspect'
             ELSE 'dns_consistent'
         END AS dns_rule
     FROM suspected j
-    LEFT JOIN dns_fp d USING (measurement_key)
-    -- A verified HTTPS response from the site is the site's page, whatever text it contains.
-    LEFT JOIN http_fp h ON h.measurement_key = j.measurement_key AND NOT j.https_proof
+    LEFT JOIN imap_measurement_fingerprints f USING (measurement_key)
 ),
 decided AS (
     SELECT
         r.*,
         CASE
-            WHEN r.plain THEN 'ok'
             WHEN r.dns_rule = 'router_page' THEN 'inconclusive'
             WHEN r.dns_rule = 'dns_down_bogon' THEN 'down'
             WHEN r.dns_rule = 'dns_failure' THEN CASE
@@ -345,7 +213,6 @@ decided AS (
         END AS outcome,
         -- Which rule decided, to name the layer and method below.
         CASE
-            WHEN r.plain THEN 'page_ok'
             WHEN r.dns_rule NOT IN ('dns_consistent', 'dns_unverifiable') THEN r.dns_rule
             WHEN r.https_proof THEN 'https_proof'
             WHEN r.dns_rule = 'dns_unverifiable' THEN 'dns_unverifiable'
@@ -399,16 +266,11 @@ labelled AS (
 )
 SELECT
     measurement_key,
-    measurement_uid,
-    report_id,
-    input,
     ingest_day,
     measurement_day,
-    measurement_start_time,
     probe_cc,
     probe_asn,
     domain,
-    test_version,
     outcome,
     layer,
     method,

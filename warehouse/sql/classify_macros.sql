@@ -107,3 +107,33 @@ CREATE OR REPLACE TEMP MACRO imap_plainly_ok(m) AS (
         ELSE NOT imap_is_bogon(m.dns_answers[1])
     END
 );
+
+-- A verified HTTPS page that explains every DNS answer (the second fast path): the final response
+-- came over TLS for the input URL itself (no redirect), with a verified handshake (0.4 verifies
+-- inside the request, so its response is the proof), and every answer is one the control, DoH or a
+-- verified handshake gave, or (0.4) the request verified them all; the first answer is no bogon.
+-- The rules say `ok` (https_proof, no suspect answer) unless an answer matched a DNS fingerprint,
+-- which imap_fast_ok checks. Takes a `measurements` row.
+CREATE OR REPLACE TEMP MACRO imap_https_ok(m) AS (
+    CASE
+        WHEN m.http_experiment_failure IS NOT NULL OR m.http_failure IS NOT NULL OR m.http_status IS NULL THEN false
+        WHEN coalesce(m.http_redirects, 0) <> 0 THEN false
+        WHEN NOT starts_with(coalesce(m.http_request_url, m.input), 'https://') THEN false
+        WHEN len(coalesce(m.dns_answers, [])) = 0 THEN false
+        WHEN coalesce(imap_is_bogon(m.dns_answers[1]), true) THEN false
+        WHEN coalesce(m.tls_attempts, 0) = 0 THEN true
+        WHEN len(coalesce(m.tls_ok_ips, [])) = 0 THEN false
+        ELSE list_has_all(coalesce(m.control_dns_addrs, []) || coalesce(m.doh_answers, []) || m.tls_ok_ips, m.dns_answers)
+    END
+);
+
+-- The fast path of the judgments (classify_rule_input.sql leaves these out of the rules,
+-- classify_fast_path.sql judges them):
+-- a plain success, or a verified HTTPS page none of whose answers matched a DNS fingerprint
+-- (matched_answers: every answer of the range that matched one, a constant list).
+CREATE OR REPLACE TEMP MACRO imap_fast_ok(m, matched_answers) AS (
+    CASE
+        WHEN coalesce(imap_plainly_ok(m), false) THEN true
+        ELSE coalesce(imap_https_ok(m), false) AND NOT coalesce(list_has_any(m.dns_answers, matched_answers), true)
+    END
+);

@@ -1,6 +1,7 @@
 -- Tier 3: one verdict per (month, ASN, domain) for measurement months in [$first_month, $last_month].
 --
--- Reads measurement_judgments and networks; needs the macros of classify_macros.sql. Months are
+-- Reads measurement_judgments and networks (and measurements, for the Explorer ids and start times
+-- of the example measurements); needs the macros of classify_macros.sql. Months are
 -- measurement months (measurement_day), whatever day the measurement was uploaded. Networks whose
 -- kind is excluded (networks.exclude_from_verdicts: VPN exits, foreign hosting) get no cells.
 -- Thresholds are parameters (warehouse.settings.ClassificationThresholds); $z is the normal
@@ -14,7 +15,9 @@
 --   inconclusive  anything else (mixed evidence, or mostly inconclusive measurements)
 WITH
 judged AS (
-    SELECT j.*, date_trunc('month', j.measurement_day)::DATE AS month,
+    SELECT j.measurement_key, j.measurement_day, j.probe_asn, j.domain, j.probe_cc, j.outcome, j.method,
+           j.confirmed, j.local_filtering, j.fingerprint_name, j.probe_anomaly,
+           date_trunc('month', j.measurement_day)::DATE AS month,
            j.outcome = 'blocked' AND NOT j.local_filtering AS isp_blocked
     FROM measurement_judgments j
     LEFT JOIN networks n ON n.asn = j.probe_asn
@@ -37,10 +40,20 @@ cells AS (
         count_if(coalesce(probe_anomaly, false))::INTEGER AS ooni_anomaly_count,
         count(DISTINCT measurement_day)::INTEGER AS days,
         (count(DISTINCT measurement_day) FILTER (WHERE isp_blocked))::INTEGER AS blocked_days,
-        list(DISTINCT fingerprint_name ORDER BY fingerprint_name) FILTER (WHERE confirmed) AS fingerprints,
-        (list(measurement_uid ORDER BY confirmed DESC, measurement_start_time DESC)
-            FILTER (WHERE isp_blocked AND measurement_uid IS NOT NULL))[1:3] AS example_measurement_uids
+        list(DISTINCT fingerprint_name ORDER BY fingerprint_name) FILTER (WHERE confirmed) AS fingerprints
     FROM judged
+    GROUP BY ALL
+),
+-- Up to three ISP-blocked measurements a reader can open in OONI Explorer, confirmed ones first,
+-- then the latest (ties by id, so reruns agree): only the blocked few are joined to `measurements`
+-- for their ids.
+examples AS (
+    SELECT j.month, j.probe_asn AS asn, j.domain, j.probe_cc,
+           (list(m.measurement_uid ORDER BY j.confirmed DESC, m.measurement_start_time DESC, m.measurement_uid)
+               FILTER (WHERE m.measurement_uid IS NOT NULL))[1:3] AS example_measurement_uids
+    FROM judged j
+    JOIN measurements m USING (measurement_key)
+    WHERE j.isp_blocked
     GROUP BY ALL
 ),
 method_counts AS (
@@ -55,6 +68,7 @@ method_counts AS (
 bounded AS (
     SELECT
         c.*,
+        e.example_measurement_uids,
         m.method_counts,
         m.method_counts[1].method AS method,
         m.method_counts[1].count / nullif(c.isp_blocked_count, 0) AS method_share,
@@ -63,6 +77,7 @@ bounded AS (
         imap_wilson_upper(c.isp_blocked_count, c.isp_blocked_count + c.ok_count, $z) AS blocked_share_upper
     FROM cells c
     LEFT JOIN method_counts m USING (month, asn, domain, probe_cc)
+    LEFT JOIN examples e USING (month, asn, domain, probe_cc)
 )
 SELECT
     *,
