@@ -5,13 +5,18 @@ synthetic measurements parsed by the real parser, repeated with fresh keys and d
 year, then times `judge_measurements` over all of it and `build_month_verdicts` over its months.
 The hand-made method of the 2023 report took about 34 minutes for 1.58 million (775 per second).
 
-Two mixes, because the speed depends on it (plain successes take a short path):
+Two mixes, because the speed depends on it (measurements every rule calls ok take a fast path):
   cambodia   the shares of the 2022 iMAP report: 96.4 % of measurements ok, the rest drawn from
              the generator's anomalous scenarios (blocking, traps, failures)
   synthetic  the generator's own mix, built to exercise every trap: about 40 % not ok
 
+Pages are matched against the fingerprints once per distinct body. The synthetic generator serves
+few distinct pages (a few dozen), so the default run shows the case where pages repeat, as block
+pages do; ``--distinct-pages`` gives every copy its own page (a comment with the copy number at the
+end of the body), the worst case, where dynamic pages never repeat.
+
     python -m benchmarks classification            # or: make bench
-    python -m benchmarks.classification --mix synthetic --rows 3000000
+    python -m benchmarks.classification --mix synthetic --rows 3000000 --repeat 3 --distinct-pages
 """
 
 from __future__ import annotations
@@ -50,7 +55,9 @@ def synthetic_rows(base: int, seed: int, mix: str) -> list[dict]:
     return ok + other[::step][:keep]
 
 
-def build_measurements(con, rows: int, base: int, seed: int, mix: str = "synthetic") -> int:
+def build_measurements(
+    con, rows: int, base: int, seed: int, mix: str = "synthetic", *, distinct_pages: bool = False
+) -> int:
     from ooni_ingest.parse import rows_to_frame
 
     parsed = synthetic_rows(base, seed, mix)
@@ -66,11 +73,13 @@ def build_measurements(con, rows: int, base: int, seed: int, mix: str = "synthet
             measurement_key || '-' || c AS measurement_key,
             measurement_uid || '-' || c AS measurement_uid,
             least(measurement_day + (c % 7)::INTEGER, DATE '2024-12-31') AS measurement_day,
-            least(measurement_day + (c % 7)::INTEGER, DATE '2024-12-31') AS ingest_day)
+            least(measurement_day + (c % 7)::INTEGER, DATE '2024-12-31') AS ingest_day,
+            CASE WHEN $distinct_pages THEN http_body_sample || '<!-- copy ' || c || ' of ' || measurement_key || ' -->'
+                 ELSE http_body_sample END AS http_body_sample)
         FROM bench_base AS b, range($copies) AS r(c)
         LIMIT $rows
         """,
-        {"copies": copies, "rows": rows},
+        {"copies": copies, "rows": rows, "distinct_pages": distinct_pages},
     )
     con.execute("DROP TABLE bench_base")
     return con.execute("SELECT count(*) FROM measurements").fetchone()[0]
@@ -89,6 +98,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--synthetic-fingerprints", action="store_true",
                         help="match against the synthetic corpus's small fingerprint set instead of OONI's")
+    parser.add_argument("--distinct-pages", action="store_true",
+                        help="every copy gets its own page body (worst case for matching pages once per distinct body)")
+    parser.add_argument("--repeat", type=int, default=1, help="judge and build the verdicts this many times on the same data")
     args = parser.parse_args(argv)
     if args.synthetic_fingerprints:
         args.fingerprints_from = None
@@ -99,45 +111,77 @@ def main(argv: list[str]) -> int:
     return status
 
 
+def fingerprint_set(reference, directory: Path, synthetic: bool) -> str:
+    """What the run matches against, for the printout: origin, version and rule counts."""
+    source = directory / "SOURCE"
+    if synthetic:
+        origin = "the synthetic corpus's fingerprint set"
+    elif source.is_file():
+        origin = f"OONI's blocking-fingerprints ({source.read_text(encoding='utf-8').strip()})"
+    else:
+        origin = f"OONI-format fingerprints from {directory}"
+    by_origin: dict[str, int] = {}
+    for key, count in reference.by_origin_scope.items():
+        by_origin[key.split(":")[0]] = by_origin.get(key.split(":")[0], 0) + count
+    counts = ", ".join(f"{n:,} {o}" for o, n in sorted(by_origin.items()))
+    return f"{origin}; {reference.fingerprints:,} rules loaded ({counts}); files sha256:{reference.source.sha256[:12]}"
+
+
 def run(mix: str, args: argparse.Namespace) -> int:
     from ooni_ingest.fingerprints import local_fingerprints
     from ooni_ingest.synthetic import reference
     from warehouse.classification.judgments import judge_measurements
     from warehouse.classification.reference import load_reference
     from warehouse.classification.verdicts import build_month_verdicts
-    from warehouse.db import connect
+    from warehouse.db import apply_schema, connect
     from warehouse.settings import ClassificationThresholds
 
     thresholds = ClassificationThresholds()
     with tempfile.TemporaryDirectory(prefix="imap-bench-") as tmp:
         fingerprints_dir = args.fingerprints_from
-        if fingerprints_dir is None:
+        synthetic = fingerprints_dir is None
+        if synthetic:
             fingerprints_dir = Path(tmp) / "fingerprints"
             reference.write_fingerprints(fingerprints_dir)
         con = connect(Path(tmp) / "bench.duckdb")
-        load_reference(con, local_fingerprints(fingerprints_dir), thresholds.excluded_network_kinds)
+        loaded = load_reference(con, local_fingerprints(fingerprints_dir), thresholds.excluded_network_kinds)
         started = time.perf_counter()
-        rows = build_measurements(con, args.rows, args.base, args.seed, mix)
-        print(f"[{mix} mix] built {rows:,} measurements from {args.base:,} synthetic ones in {time.perf_counter() - started:.1f} s "
-              f"(DuckDB threads: {con.execute('SELECT current_setting(?)', ['threads']).fetchone()[0]}, "
-              f"cores: {os.cpu_count()}; fingerprints: {fingerprints_dir})", flush=True)
+        rows = build_measurements(con, args.rows, args.base, args.seed, mix, distinct_pages=args.distinct_pages)
+        con.execute("CHECKPOINT")
+        threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        print(f"[{mix} mix{', distinct pages' if args.distinct_pages else ''}] {rows:,} measurements built from "
+              f"{args.base:,} synthetic ones in {time.perf_counter() - started:.1f} s (DuckDB threads: {threads}, "
+              f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.2f})", flush=True)
+        print(f"fingerprints: {fingerprint_set(loaded, fingerprints_dir, synthetic)}", flush=True)
 
-        started, cpu = time.perf_counter(), time.process_time()
-        summary = judge_measurements(con)
-        judging, judging_cpu = time.perf_counter() - started, time.process_time() - cpu
-        started, cpu = time.perf_counter(), time.process_time()
-        verdicts = build_month_verdicts(con, date(2024, 1, 1), date(2024, 12, 1), thresholds)
-        monthly, monthly_cpu = time.perf_counter() - started, time.process_time() - cpu
+        best = None
+        for attempt in range(1, args.repeat + 1):
+            if attempt > 1:
+                # Start each repeat from empty tier-1 and tier-3 tables, as the first one did.
+                con.execute("DROP TABLE measurement_judgments")
+                con.execute("DROP TABLE site_month_verdicts")
+                apply_schema(con)
+                con.execute("CHECKPOINT")
+            started, cpu = time.perf_counter(), time.process_time()
+            summary = judge_measurements(con)
+            judging, judging_cpu = time.perf_counter() - started, time.process_time() - cpu
+            started, cpu = time.perf_counter(), time.process_time()
+            verdicts = build_month_verdicts(con, date(2024, 1, 1), date(2024, 12, 1), thresholds)
+            monthly, monthly_cpu = time.perf_counter() - started, time.process_time() - cpu
+            total = judging + monthly
+            # CPU seconds as well: on a shared machine, wall time also counts other people's work.
+            print(f"run {attempt}: {summary.judged:,} judged, {summary.fast_path:,} of them by the fast path; "
+                  f"{verdicts.cells:,} cells; load average {os.getloadavg()[0]:.2f}")
+            print(f"  judging:          {judging:6.2f} s ({judging_cpu:5.1f} CPU s)  {rows / judging:12,.0f} measurements/s  "
+                  f"{summary.outcomes}")
+            print(f"  monthly verdicts: {monthly:6.2f} s ({monthly_cpu:5.1f} CPU s)  {rows / monthly:12,.0f} measurements/s")
+            print(f"  both:             {total:6.2f} s ({judging_cpu + monthly_cpu:5.1f} CPU s)  {rows / total:12,.0f} measurements/s  "
+                  f"({rows / (judging_cpu + monthly_cpu):,.0f} per CPU second)", flush=True)
+            best = total if best is None else min(best, total)
         con.close()
 
-    total = judging + monthly
-    rate = rows / total
-    # CPU seconds as well: on a shared machine, wall time also counts other people's work.
-    print(f"judging:          {judging:6.2f} s ({judging_cpu:5.1f} CPU s)  {rows / judging:12,.0f} measurements/s  "
-          f"{summary.outcomes}")
-    print(f"monthly verdicts: {monthly:6.2f} s ({monthly_cpu:5.1f} CPU s)  {rows / monthly:12,.0f} measurements/s  "
-          f"{verdicts.cells:,} cells")
-    print(f"both:             {total:6.2f} s ({judging_cpu + monthly_cpu:5.1f} CPU s)  {rate:12,.0f} measurements/s  "
+    rate = rows / best
+    print(f"best of {args.repeat}: {rate:,.0f} measurements/s judged and aggregated "
           f"(target {TARGET_PER_SECOND:,} on the cambodia mix; the hand-made method: about 775/s)", flush=True)
     if mix == "cambodia" and rate < TARGET_PER_SECOND:
         print("BELOW TARGET")

@@ -23,6 +23,7 @@ class JudgmentSummary:
     methods: dict[str, int] = field(default_factory=dict)
     confirmed: int = 0
     local_filtering: int = 0
+    fast_path: int = 0      # judged `ok` by the fast path, without the rules
 
 
 def judgment_query() -> str:
@@ -41,8 +42,8 @@ def judge_measurements(
     Needs the `fingerprints` and `networks` tables loaded (an empty fingerprints table only means
     nothing is confirmed). Three steps: which measurements need the rules, and their fingerprint
     matches (matching.py); the rules (classify_judgments.sql); the rest, which every rule would
-    call plainly `ok` (classify_fast_path.sql). ``fast_path=False`` sends
-    every measurement through the full rules (the tests compare both ways).
+    call plainly `ok` (classify_fast_path.sql). ``fast_path=False`` sends every measurement through
+    the full rules (the tests compare both ways).
     """
     sql_support.prepare(con)
     params = {"first_day": first_day, "last_day": last_day}
@@ -53,14 +54,19 @@ def judge_measurements(
         )
         matching.prepare_rules(con, first_day, last_day, fast_path=fast_path)
         con.execute("INSERT INTO measurement_judgments BY NAME " + judgment_query())
+        fast = 0
         if fast_path:
-            con.execute("INSERT INTO measurement_judgments BY NAME " + read_sql("classify_fast_path.sql"), params)
+            fast = con.execute(
+                "INSERT INTO measurement_judgments BY NAME " + read_sql("classify_fast_path.sql"), params
+            ).fetchone()[0]
         matching.drop_temp_tables(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return summarize(con, first_day, last_day)
+    summary = summarize(con, first_day, last_day)
+    summary.fast_path = fast
+    return summary
 
 
 def summarize(con: duckdb.DuckDBPyConnection, first_day: date, last_day: date) -> JudgmentSummary:

@@ -3,7 +3,9 @@
 -- table imap_rule_input. With $fast_path, all but those every rule calls `ok` with nothing to
 -- report (imap_fast_ok, classify_macros.sql: plain successes, verified HTTPS pages whose answers
 -- are explained and matched no DNS fingerprint), which classify_fast_path.sql judges; without it,
--- all of them. `measurements` is read once here for the rules, the matching and the fast path.
+-- all of them. The test runs on the few columns it needs first, then the rows it leaves are read
+-- in full (filtering the full rows would copy every column of every row once more); the matching,
+-- the rules and the fast path then find their measurements here.
 --
 -- page_candidate: a page worth matching against block page fingerprints. A response whose title or
 -- status differs from the control's, or that came through an answer neither the control nor a
@@ -37,7 +39,10 @@ FROM (
             WHEN list_has_all(coalesce(control_dns_addrs, []), coalesce(dns_answers, [])) THEN false
             ELSE NOT list_has_all(coalesce(tls_ok_ips, []), coalesce(dns_answers, []))
         END AS page_candidate
-    FROM measurements m
+    FROM measurements
     WHERE ingest_day BETWEEN $first_day AND $last_day
-      AND NOT ($fast_path AND imap_fast_ok(m, imap_dns_matched_answers()))
+      AND measurement_key IN (
+          SELECT measurement_key FROM measurements m
+          WHERE ingest_day BETWEEN $first_day AND $last_day
+            AND NOT ($fast_path AND imap_fast_ok(m, imap_dns_matched_answers())))
 );

@@ -14,7 +14,9 @@
 --   accessible    Wilson upper bound of the ISP-blocked share <= $accessible_upper_bound
 --   inconclusive  anything else (mixed evidence, or mostly inconclusive measurements)
 WITH
-judged AS (
+-- Not materialised: each reader below scans the few columns it needs (cheaper than copying a
+-- year of judgments once for all of them).
+judged AS NOT MATERIALIZED (
     SELECT j.measurement_key, j.measurement_day, j.probe_asn, j.domain, j.probe_cc, j.outcome, j.method,
            j.confirmed, j.local_filtering, j.fingerprint_name, j.probe_anomaly,
            date_trunc('month', j.measurement_day)::DATE AS month,
@@ -38,19 +40,27 @@ cells AS (
         count_if(outcome = 'blocked' AND confirmed)::INTEGER AS confirmed_count,
         count_if(outcome = 'blocked' AND local_filtering)::INTEGER AS local_filtering_count,
         count_if(coalesce(probe_anomaly, false))::INTEGER AS ooni_anomaly_count,
-        count(DISTINCT measurement_day)::INTEGER AS days,
-        (count(DISTINCT measurement_day) FILTER (WHERE isp_blocked))::INTEGER AS blocked_days,
-        list(DISTINCT fingerprint_name ORDER BY fingerprint_name) FILTER (WHERE confirmed) AS fingerprints
+        -- distinct days of the month, as bits of a 64-bit mask (a count(DISTINCT) costs a hash table per cell)
+        bit_count(bit_or(1::UBIGINT << (day(measurement_day) - 1)))::INTEGER AS days,
+        coalesce(bit_count(bit_or(1::UBIGINT << (day(measurement_day) - 1)) FILTER (WHERE isp_blocked)), 0)::INTEGER
+            AS blocked_days
     FROM judged
+    GROUP BY ALL
+),
+-- Apart from the counts: a DISTINCT aggregate there would copy every judgment once more.
+fingerprints AS (
+    SELECT month, probe_asn AS asn, domain, probe_cc,
+           list(DISTINCT fingerprint_name ORDER BY fingerprint_name) AS fingerprints
+    FROM judged WHERE confirmed
     GROUP BY ALL
 ),
 -- Up to three ISP-blocked measurements a reader can open in OONI Explorer, confirmed ones first,
 -- then the latest (ties by id, so reruns agree): only the blocked few are joined to `measurements`
--- for their ids.
+-- for their ids, and the top three kept without sorting the rest.
 examples AS (
     SELECT j.month, j.probe_asn AS asn, j.domain, j.probe_cc,
-           (list(m.measurement_uid ORDER BY j.confirmed DESC, m.measurement_start_time DESC, m.measurement_uid)
-               FILTER (WHERE m.measurement_uid IS NOT NULL))[1:3] AS example_measurement_uids
+           max_by(m.measurement_uid, {'confirmed': j.confirmed, 'started': m.measurement_start_time, 'uid': m.measurement_uid}, 3)
+               FILTER (WHERE m.measurement_uid IS NOT NULL) AS example_measurement_uids
     FROM judged j
     JOIN measurements m USING (measurement_key)
     WHERE j.isp_blocked
@@ -68,6 +78,7 @@ method_counts AS (
 bounded AS (
     SELECT
         c.*,
+        f.fingerprints,
         e.example_measurement_uids,
         m.method_counts,
         m.method_counts[1].method AS method,
@@ -78,6 +89,7 @@ bounded AS (
     FROM cells c
     LEFT JOIN method_counts m USING (month, asn, domain, probe_cc)
     LEFT JOIN examples e USING (month, asn, domain, probe_cc)
+    LEFT JOIN fingerprints f USING (month, asn, domain, probe_cc)
 )
 SELECT
     *,
