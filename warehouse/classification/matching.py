@@ -20,9 +20,10 @@ import duckdb
 from warehouse.classification.sql_support import body_patterns, body_regexp_macro, sql_literal
 from warehouse.db import read_sql
 
-TEMP_TABLES = (
-    "imap_dns_answer_matches", "imap_rule_input", "imap_candidate_bodies", "imap_body_hits", "imap_measurement_fingerprints",
-)
+# Chunks of the distinct page bodies matched in parallel (more than the machine's 2 cores, so the
+# work spreads evenly when the bodies differ in length).
+PARTS = 8
+TEMP_TABLES = ("imap_dns_answer_matches", "imap_rule_rows", "imap_rule_input", "imap_measurement_fingerprints")
 
 
 def prepare_rules(con: duckdb.DuckDBPyConnection, first_day: date, last_day: date, *, fast_path: bool) -> None:
@@ -35,31 +36,22 @@ def prepare_rules(con: duckdb.DuckDBPyConnection, first_day: date, last_day: dat
     con.execute(read_sql("classify_dns_answer_matches.sql"), params)
     answers = [row[0] for row in con.execute("SELECT DISTINCT answer FROM imap_dns_answer_matches ORDER BY 1").fetchall()]
     con.execute(matched_answers_macro(answers))
-    con.execute(read_sql("classify_rule_input.sql"), params | {"fast_path": fast_path})
+    rule_rows, *rest = read_sql("classify_rule_input.sql").split(";\n\n")
+    con.execute(rule_rows, params | {"fast_path": fast_path})
+    for statement in rest:
+        con.execute(statement)
     match_fingerprints(con)
 
 
 def match_fingerprints(con: duckdb.DuckDBPyConnection) -> None:
     """imap_measurement_fingerprints for the measurements of imap_rule_input."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE imap_candidate_bodies AS "
-        "SELECT DISTINCT body FROM imap_rule_input WHERE page_candidate AND body IS NOT NULL"
-    )
-    hits = literal_hits(con, body_patterns(con, regexp=False))
-    con.execute(body_regexp_macro(body_patterns(con, regexp=True)))
-    con.register("imap_literal_hits", hits)
+    pages = con.sql(read_sql("classify_candidate_pages.sql")).pl()
+    hits = page_hits(con, pages, body_patterns(con, regexp=False), body_patterns(con, regexp=True))
+    con.register("imap_page_hits", hits)
     try:
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE imap_body_hits AS
-            SELECT body, pattern, false AS regexp FROM imap_literal_hits
-            UNION ALL
-            SELECT body, unnest(imap_body_regexp_hits(body)) AS pattern, true AS regexp FROM imap_candidate_bodies
-            """
-        )
+        con.execute(read_sql("classify_fingerprint_matches.sql"))
     finally:
-        con.unregister("imap_literal_hits")
-    con.execute(read_sql("classify_fingerprint_matches.sql"))
+        con.unregister("imap_page_hits")
 
 
 def matched_answers_macro(answers: list[str]) -> str:
@@ -69,17 +61,53 @@ def matched_answers_macro(answers: list[str]) -> str:
     return f"CREATE OR REPLACE TEMP MACRO imap_dns_matched_answers() AS ([{items}]::VARCHAR[]);"
 
 
-def literal_hits(con: duckdb.DuckDBPyConnection, patterns: list[str]):
-    """(body, pattern) for every distinct candidate body and every literal pattern it contains."""
+def page_hits(con: duckdb.DuckDBPyConnection, pages, literals: list[str], regexps: list[str]):
+    """(measurement_key, pattern, regexp, starts, whole) for every page of ``pages`` (measurement_key,
+    body) and every body pattern it contains: each distinct body is matched once, the literal
+    patterns by one automaton pass (overlapping matches, so a pattern inside or across another is
+    found too), the regular expressions by DuckDB (RE2, as the rules always have); `starts` and
+    `whole` say whether the body starts with or is the pattern (for `prefix` and `full` rules)."""
     import polars as pl
 
-    bodies = con.sql("SELECT body FROM imap_candidate_bodies").pl()
-    if not patterns or bodies.is_empty():
-        return pl.DataFrame(schema={"body": pl.String, "pattern": pl.String})
+    schema = {"measurement_key": pl.String, "pattern": pl.String, "regexp": pl.Boolean,
+              "starts": pl.Boolean, "whole": pl.Boolean}
+    bodies = pages.group_by("body").agg(pl.col("measurement_key")).with_row_index("body_id")
+    if bodies.is_empty():
+        return pl.DataFrame(schema=schema)
+    # Chunks matched in parallel (the automaton in Polars' pool, the regular expressions as one
+    # DuckDB task per Arrow batch).
+    size = -(-len(bodies) // PARTS)
+    chunks = [bodies.slice(offset, size).select("body_id", "body") for offset in range(0, len(bodies), size)]
+    found = []
+    if literals:
+        hit = pl.col("body").str.extract_many(literals, overlapping=True).list.unique().alias("pattern")
+        literal = pl.concat(pl.collect_all([chunk.lazy().select("body_id", "body", hit) for chunk in chunks]))
+        literal = literal.explode("pattern").drop_nulls("pattern")
+        found.append(literal.select(
+            "body_id", "pattern", pl.lit(False).alias("regexp"),
+            pl.col("body").str.starts_with(pl.col("pattern")).alias("starts"),
+            (pl.col("body") == pl.col("pattern")).alias("whole"),
+        ))
+    if regexps:
+        con.execute(body_regexp_macro(regexps))
+        con.register("imap_candidate_bodies", pl.concat(chunks, rechunk=False))
+        try:
+            matched = con.sql(
+                "SELECT body_id, unnest(imap_body_regexp_hits(body)) AS pattern FROM imap_candidate_bodies"
+            ).pl()
+        finally:
+            con.unregister("imap_candidate_bodies")
+        found.append(matched.select(
+            pl.col("body_id").cast(pl.UInt32), "pattern", pl.lit(True).alias("regexp"),
+            pl.lit(False).alias("starts"), pl.lit(False).alias("whole"),
+        ))
+    if not found:
+        return pl.DataFrame(schema=schema)
     return (
-        bodies.select("body", pl.col("body").str.extract_many(patterns, overlapping=True).list.unique().alias("pattern"))
-        .explode("pattern")
-        .drop_nulls("pattern")
+        pl.concat(found)
+        .join(bodies.select("body_id", "measurement_key"), on="body_id")
+        .explode("measurement_key")
+        .select(list(schema))
     )
 
 

@@ -1,5 +1,5 @@
 -- Tier 1, the fast path: the measurements with ingest_day in [$first_day, $last_day] that are not
--- in imap_rule_input (classify_rule_input.sql) are `ok`, with no layer, method, failure, suspect
+-- in imap_rule_rows (classify_rule_input.sql) are `ok`, with no layer, method, failure, suspect
 -- answer or fingerprint. Those are the measurements every rule of classify_judgments.sql says that
 -- about (imap_fast_ok, classify_macros.sql):
 --   plain successes (imap_plainly_ok): the control answered, every DNS answer is one the control
@@ -23,4 +23,4 @@ SELECT
     m.probe_blocking IS NOT NULL AND m.probe_blocking NOT IN ('false', 'none') AS probe_anomaly
 FROM measurements m
 WHERE m.ingest_day BETWEEN $first_day AND $last_day
-  AND m.measurement_key NOT IN (SELECT measurement_key FROM imap_rule_input)
+  AND m.rowid NOT IN (SELECT measurement_row FROM imap_rule_rows)

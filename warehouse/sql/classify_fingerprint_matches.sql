@@ -2,14 +2,14 @@
 -- temporary table imap_measurement_fingerprints: one row per measurement that matched anything,
 -- with the strongest DNS match and the strongest page match (warehouse.classification.matching).
 --
--- Reads imap_rule_input, imap_fingerprint_rules, and what matching.py prepared:
--- imap_dns_answer_matches (classify_dns_answer_matches.sql) and imap_body_hits (body, pattern,
--- regexp): the body patterns each distinct candidate page contains, found once per distinct page
--- rather than once per measurement.
+-- Reads imap_rule_input (classify_rule_input.sql), imap_fingerprint_rules, and what matching.py
+-- prepared: imap_dns_answer_matches (classify_dns_answer_matches.sql) and imap_page_hits
+-- (measurement_key, pattern, regexp, starts, whole): the body patterns each candidate page contains,
+-- found once per distinct page body, and whether the page starts with or is the pattern.
 CREATE OR REPLACE TEMP TABLE imap_measurement_fingerprints AS
 WITH
 pages AS (
-    SELECT measurement_key, probe_cc, http_headers, http_request_url, http_redirects, body
+    SELECT measurement_key, probe_cc, http_headers, http_request_url, http_redirects
     FROM imap_rule_input WHERE page_candidate
 ),
 dns_fp_matches AS (
@@ -23,22 +23,15 @@ dns_fp_matches AS (
     ) d
     JOIN imap_dns_answer_matches r USING (answer)
 ),
--- Pages: the body patterns a page contains (imap_body_hits) are joined to the rules by equality;
--- a `prefix` or `full` rule also needs the page to start with or be the pattern.
-body_rules AS (
-    SELECT h.body, r.name, r.scope, r.can_confirm, r.countries
-    FROM imap_body_hits h
+-- Pages: the body patterns a page contains are joined to the rules by equality; a `prefix` or
+-- `full` rule also needs the page to start with or be the pattern.
+http_fp_matches AS (
+    SELECT c.measurement_key, c.probe_cc, r.name, r.scope, r.can_confirm, r.countries
+    FROM pages c
+    JOIN imap_page_hits h USING (measurement_key)
     JOIN imap_fingerprint_rules r
       ON r.location_found = 'body' AND r.pattern = h.pattern AND (r.pattern_type = 'regexp') = h.regexp
-    WHERE CASE r.pattern_type
-              WHEN 'prefix' THEN starts_with(h.body, r.pattern)
-              WHEN 'full' THEN h.body = r.pattern
-              ELSE true END
-),
-http_fp_matches AS (
-    SELECT c.measurement_key, c.probe_cc, b.name, b.scope, b.can_confirm, b.countries
-    FROM pages c
-    JOIN body_rules b ON b.body = c.body
+    WHERE CASE r.pattern_type WHEN 'prefix' THEN h.starts WHEN 'full' THEN h.whole ELSE true END
     UNION ALL
     SELECT h.measurement_key, h.probe_cc, r.name, r.scope, r.can_confirm, r.countries
     FROM (SELECT measurement_key, probe_cc, unnest(http_headers) AS header FROM pages) h
