@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import date
@@ -104,10 +106,15 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.synthetic_fingerprints:
         args.fingerprints_from = None
-    mixes = ("cambodia", "synthetic") if args.mix == "both" else (args.mix,)
+    if args.mix != "both":
+        return run(args.mix, args)
+    # Each mix in a process of its own: the second would otherwise run in the memory the first left
+    # behind (measured 30 % slower that way).
     status = 0
-    for mix in mixes:
-        status |= run(mix, args)
+    for mix in ("cambodia", "synthetic"):
+        own = [a for i, a in enumerate(argv) if not a.startswith("--mix") and not (i and argv[i - 1] == "--mix")]
+        own += ["--mix", mix]
+        status |= subprocess.run([sys.executable, "-m", "benchmarks.classification", *own], check=False).returncode
     return status
 
 
@@ -190,6 +197,4 @@ def run(mix: str, args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    import sys
-
     sys.exit(main(sys.argv[1:]))
