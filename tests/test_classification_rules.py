@@ -334,3 +334,11 @@ def _macro_connection():
 ])
 def test_bogon_macro_ipv6_and_garbage(address: str, expected: bool) -> None:
     assert _macro_connection().execute("SELECT imap_is_bogon(?)", [address]).fetchone()[0] is expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "B", "É", "ព", " ", "\t", "\n", "\r", "\x0c", "\x0b", "\xa0"]), max_size=12))
+def test_title_key_skips_the_regular_expression_only_when_it_would_change_nothing(title: str) -> None:
+    con = _macro_connection()
+    expected = con.execute("SELECT lower(regexp_replace(trim(?), '\\s+', ' ', 'g'))", [title]).fetchone()[0]
+    assert con.execute("SELECT imap_title_key(?)", [title]).fetchone()[0] == expected

@@ -50,8 +50,7 @@ base AS (
         -- Titles differ, case and spacing aside (the parser collapses spaces, OONI's control does
         -- not); the costly comparison only when the raw titles differ.
         CASE WHEN s.http_title IS NOT DISTINCT FROM s.control_http_title THEN false
-             ELSE lower(regexp_replace(trim(coalesce(s.http_title, '')), '\s+', ' ', 'g'))
-                  <> lower(regexp_replace(trim(coalesce(s.control_http_title, '')), '\s+', ' ', 'g')) END
+             ELSE imap_title_key(coalesce(s.http_title, '')) <> imap_title_key(coalesce(s.control_http_title, '')) END
             AS title_differs
     FROM imap_rule_input s
 ),

@@ -68,6 +68,18 @@ CREATE OR REPLACE TEMP MACRO imap_url_host(url) AS (
     END)
 );
 
+-- A page title as compared with the control's: lower-case, trimmed, runs of whitespace (RE2's \s:
+-- tab, newline, form feed, carriage return, space) as one space. Most titles have no whitespace but
+-- single spaces, and for them the regular expression, the costly part, is skipped (it would change
+-- nothing).
+CREATE OR REPLACE TEMP MACRO imap_title_key(t) AS (
+    CASE
+        WHEN NOT (contains(t, '  ') OR contains(t, chr(9)) OR contains(t, chr(10)) OR contains(t, chr(12))
+                  OR contains(t, chr(13))) THEN lower(trim(t))
+        ELSE lower(regexp_replace(trim(t), '\s+', ' ', 'g'))
+    END
+);
+
 -- Two hostnames of the same site: equal once a leading "www." is dropped, or one a subdomain of
 -- the other (example.com and m.example.com), as redirects within a site do.
 CREATE OR REPLACE TEMP MACRO imap_strip_www(host) AS (
