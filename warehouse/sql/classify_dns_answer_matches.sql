@@ -11,11 +11,12 @@ distinct_answers AS (
     FROM measurements
     WHERE ingest_day BETWEEN $first_day AND $last_day
 )
-SELECT a.answer, r.name, r.scope, r.can_confirm, r.countries
+-- `specificity` orders matches of equal strength: an exact address before a range or a pattern.
+SELECT a.answer, r.name, r.scope, r.can_confirm, r.countries, 0 AS specificity
 FROM distinct_answers a
 JOIN imap_fingerprint_rules r ON r.location_found = 'dns' AND r.pattern_type = 'full' AND a.answer = r.pattern
 UNION ALL
-SELECT a.answer, r.name, r.scope, r.can_confirm, r.countries
+SELECT a.answer, r.name, r.scope, r.can_confirm, r.countries, 1 AS specificity
 FROM distinct_answers a
 JOIN imap_fingerprint_rules r ON r.location_found = 'dns' AND r.pattern_type <> 'full'
  AND CASE r.pattern_type

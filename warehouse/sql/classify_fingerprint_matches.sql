@@ -13,7 +13,7 @@ pages AS (
     FROM imap_rule_input WHERE page_candidate
 ),
 dns_fp_matches AS (
-    SELECT d.measurement_key, d.probe_cc, r.name, r.scope, r.can_confirm, r.countries
+    SELECT d.measurement_key, d.probe_cc, r.name, r.scope, r.can_confirm, r.countries, r.specificity
     FROM (
         -- answers the control also gave cannot be block answers
         SELECT measurement_key, probe_cc, unnest(dns_answers) AS answer
@@ -26,14 +26,15 @@ dns_fp_matches AS (
 -- Pages: the body patterns a page contains are joined to the rules by equality; a `prefix` or
 -- `full` rule also needs the page to start with or be the pattern.
 http_fp_matches AS (
-    SELECT c.measurement_key, c.probe_cc, r.name, r.scope, r.can_confirm, r.countries
+    SELECT c.measurement_key, c.probe_cc, r.name, r.scope, r.can_confirm, r.countries,
+           CASE WHEN h.regexp THEN 1 ELSE 0 END AS specificity
     FROM pages c
     JOIN imap_page_hits h USING (measurement_key)
     JOIN imap_fingerprint_rules r
       ON r.location_found = 'body' AND r.pattern = h.pattern AND (r.pattern_type = 'regexp') = h.regexp
     WHERE CASE r.pattern_type WHEN 'prefix' THEN h.starts WHEN 'full' THEN h.whole ELSE true END
     UNION ALL
-    SELECT h.measurement_key, h.probe_cc, r.name, r.scope, r.can_confirm, r.countries
+    SELECT h.measurement_key, h.probe_cc, r.name, r.scope, r.can_confirm, r.countries, 2 AS specificity
     FROM (SELECT measurement_key, probe_cc, unnest(http_headers) AS header FROM pages) h
     JOIN imap_fingerprint_rules r ON r.header_name = lower(h.header.name)
     WHERE CASE r.pattern_type
@@ -43,7 +44,7 @@ http_fp_matches AS (
               ELSE regexp_matches(h.header.value, r.pattern) END
     UNION ALL
     -- The Location header of the hop before the final request is that request's URL.
-    SELECT c.measurement_key, c.probe_cc, r.name, r.scope, r.can_confirm, r.countries
+    SELECT c.measurement_key, c.probe_cc, r.name, r.scope, r.can_confirm, r.countries, 3 AS specificity
     FROM pages c
     JOIN imap_fingerprint_rules r ON r.header_name = 'location'
     WHERE c.http_redirects > 0 AND CASE r.pattern_type
@@ -58,11 +59,11 @@ http_fp_matches AS (
 -- "<title>Access Denied</title>" of an Indian institution must not label a Cambodian page).
 -- `rank` orders several matches of one measurement: strongest scope first, confirming rules first.
 fp_matches AS (
-    SELECT part, measurement_key, name, scope, confirms,
+    SELECT part, measurement_key, name, scope, confirms, specificity,
            CASE scope WHEN 'nat' THEN 1 WHEN 'isp' THEN 2 WHEN 'prod' THEN 3 WHEN 'inst' THEN 4
                       WHEN 'router' THEN 5 WHEN 'fp' THEN 6 ELSE 7 END * 2 - confirms::INTEGER AS rank
     FROM (
-        SELECT part, measurement_key, name,
+        SELECT part, measurement_key, name, specificity,
                CASE WHEN scope IN ('nat', 'isp', 'prod', 'inst') AND countries IS NOT NULL
                          AND NOT list_contains(countries, probe_cc) THEN 'foreign' ELSE scope END AS scope,
                can_confirm AND (countries IS NULL OR list_contains(countries, probe_cc)) AS confirms
@@ -71,11 +72,12 @@ fp_matches AS (
 )
 SELECT
     measurement_key,
-    -- Ties between rules of the same rank go to the first name, so reruns agree.
-    arg_min(name, {'rank': rank, 'name': name}) FILTER (WHERE part = 'dns') AS dns_fp_name,
+    -- Between rules of the same rank: an exact address before a range, a literal page text before a
+    -- regular expression, then a header, then the redirect; then the first name, so reruns agree.
+    arg_min(name, {'rank': rank, 'specificity': specificity, 'name': name}) FILTER (WHERE part = 'dns') AS dns_fp_name,
     arg_min(scope, rank) FILTER (WHERE part = 'dns') AS dns_fp_scope,
     coalesce(bool_or(confirms) FILTER (WHERE part = 'dns'), false) AS dns_fp_confirms,
-    arg_min(name, {'rank': rank, 'name': name}) FILTER (WHERE part = 'http') AS http_fp_name,
+    arg_min(name, {'rank': rank, 'specificity': specificity, 'name': name}) FILTER (WHERE part = 'http') AS http_fp_name,
     arg_min(scope, rank) FILTER (WHERE part = 'http') AS http_fp_scope,
     coalesce(bool_or(confirms) FILTER (WHERE part = 'http'), false) AS http_fp_confirms
 FROM fp_matches
