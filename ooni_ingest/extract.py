@@ -146,6 +146,8 @@ def _first_failure(failures: list[str | None]) -> str | None:
 
 DNS_COLUMNS = ("dns_failure", "dns_answers", "dns_answer_asns", "dns_cnames", "doh_answers", "dns_udp_answers",
                "dns_udp_failure")
+DNS_ANSWERS = DNS_COLUMNS.index("dns_answers")
+DOH_ANSWERS = DNS_COLUMNS.index("doh_answers")
 
 
 def dns_fields(queries: Any, host: str | None, raw_host: str | None, classic_only: bool, ip_info: dict) -> tuple:
@@ -249,6 +251,7 @@ def tcp_fields(connects: Any) -> tuple:
 
 
 TLS_COLUMNS = ("tls_attempts", "tls_failures", "tls_failure", "tls_ok_ips", "tls_failed_ips")
+TLS_OK_IPS = TLS_COLUMNS.index("tls_ok_ips")
 
 
 def tls_fields(handshakes: Any) -> tuple:
@@ -379,6 +382,7 @@ CONTROL_COLUMNS = ("control_dns_failure", "control_dns_addrs", "control_dns_asns
                    "control_tcp_failures", "control_tls_ok", "control_tls_failures", "control_tls_failure",
                    "control_http_failure", "control_http_status", "control_http_body_length", "control_http_title")
 CONTROL_HTTP_BODY_LENGTH = CONTROL_COLUMNS.index("control_http_body_length")
+CONTROL_DNS_ADDRS = CONTROL_COLUMNS.index("control_dns_addrs")
 
 
 def control_fields(control: Any) -> tuple:
@@ -449,3 +453,21 @@ def probe_analysis_fields(test_keys: dict) -> tuple:
         get("headers_match"),
         get("title_match"),
     )
+
+
+# Two facts about the system resolver's answers that the judgments' fast path (classify_macros.sql)
+# tests on every measurement: stored at ingest, they save comparing address lists for a year of
+# measurements in SQL. Each is false when there are no answers. For rows stored before these columns
+# existed (NULL), the SQL computes the same from the lists (imap_answers_in_control, imap_answers_explained).
+ANSWER_COLUMNS = ("dns_answers_in_control", "dns_answers_explained")
+
+
+def answer_checks(answers: list[str], control_addrs: list[str], doh_answers: list[str], tls_ok_ips: list[str]) -> tuple:
+    """(every answer is one the control got; every answer is one the control, DoH or a verified
+    handshake got), both false without answers: list_has_all in SQL, on lists of a few addresses."""
+    if not answers:
+        return (False, False)
+    if all(answer in control_addrs for answer in answers):
+        return (True, True)
+    return (False, all(answer in control_addrs or answer in doh_answers or answer in tls_ok_ips for answer in answers))
+

@@ -147,6 +147,7 @@ VALUE_COLUMNS = (
     "http_experiment_failure", *extract.HTTP_COLUMNS,
     "control_failure", *extract.CONTROL_COLUMNS,
     *extract.PROBE_COLUMNS,
+    *extract.ANSWER_COLUMNS,
 )
 if VALUE_COLUMNS != COLUMNS:
     raise RuntimeError("ooni_ingest.extract's column groups are out of step with the measurements schema")
@@ -224,16 +225,20 @@ def _add_test_keys(values: list, test_keys: dict, domain: str, raw_host: str | N
     control = get("control") or {}
     append = values.append
     append(extract.normalize_failure(get("dns_experiment_failure")))
-    values += extract.dns_fields(get("queries"), domain, raw_host, classic_only, control.get("ip_info") or {})
+    dns = extract.dns_fields(get("queries"), domain, raw_host, classic_only, control.get("ip_info") or {})
+    values += dns
     append(get("dns_consistency"))
     values += extract.tcp_fields(get("tcp_connect"))
-    values += extract.tls_fields(get("tls_handshakes"))
+    tls = extract.tls_fields(get("tls_handshakes"))
+    values += tls
     append(extract.normalize_failure(get("http_experiment_failure")))
     control_values = extract.control_fields(control)
     values += extract.http_fields(get("requests"), control_values[extract.CONTROL_HTTP_BODY_LENGTH])
     append(extract.normalize_failure(get("control_failure")))
     values += control_values
     values += extract.probe_analysis_fields(test_keys)
+    values += extract.answer_checks(dns[extract.DNS_ANSWERS], control_values[extract.CONTROL_DNS_ADDRS],
+                                    dns[extract.DOH_ANSWERS], tls[extract.TLS_OK_IPS])
 
 
 _url_hosts: dict[str, tuple[str | None, str | None]] = {}

@@ -119,3 +119,27 @@ def test_fast_path_agrees_with_the_full_rules(judged) -> None:
     judge_measurements(con)
     assert plain > len(fast) / 3 and https > len(fast) / 20
     assert len(fast) == len(full) and fast == full
+
+
+def test_rows_stored_before_the_answer_checks_are_judged_the_same(judged) -> None:
+    # Warehouses ingested before dns_answers_in_control / dns_answers_explained existed hold NULL
+    # there; the fast path then computes them from the lists. Half the rows NULL: both kinds mixed.
+    con, _ = judged
+    fast_before = judge_measurements(con).fast_path
+    before = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
+    con.execute("CREATE TEMP TABLE stored_checks AS "
+                "SELECT measurement_key, dns_answers_in_control, dns_answers_explained FROM measurements")
+    try:
+        con.execute("UPDATE measurements SET dns_answers_in_control = NULL, dns_answers_explained = NULL "
+                    "WHERE hash(measurement_key) % 2 = 0")
+        assert con.execute("SELECT count_if(dns_answers_in_control IS NULL) FROM measurements").fetchone()[0] > 100
+        fast_after = judge_measurements(con).fast_path
+        after = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
+    finally:
+        con.execute("UPDATE measurements m SET dns_answers_in_control = s.dns_answers_in_control, "
+                    "dns_answers_explained = s.dns_answers_explained FROM stored_checks s "
+                    "WHERE m.measurement_key = s.measurement_key")
+        con.execute("DROP TABLE stored_checks")
+        judge_measurements(con)
+    assert len(before) == len(after) and before == after
+    assert fast_before == fast_after > len(before) / 2   # the same measurements took the fast path

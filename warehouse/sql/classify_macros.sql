@@ -106,6 +106,20 @@ CREATE OR REPLACE TEMP MACRO imap_wilson_upper(k, n, z) AS (
 );
 
 
+-- The ingest-time checks of the system resolver's answers (measurements.dns_answers_in_control and
+-- dns_answers_explained, ooni_ingest.extract.answer_checks), computed here from the lists for rows
+-- stored before those columns existed (NULL). Both false without answers. Take a `measurements` row.
+CREATE OR REPLACE TEMP MACRO imap_answers_in_control(m) AS (
+    coalesce(m.dns_answers_in_control,
+             len(coalesce(m.dns_answers, [])) > 0 AND list_has_all(coalesce(m.control_dns_addrs, []), m.dns_answers))
+);
+CREATE OR REPLACE TEMP MACRO imap_answers_explained(m) AS (
+    coalesce(m.dns_answers_explained,
+             len(coalesce(m.dns_answers, [])) > 0
+             AND list_has_all(coalesce(m.control_dns_addrs, []) || coalesce(m.doh_answers, []) || coalesce(m.tls_ok_ips, []),
+                              m.dns_answers))
+);
+
 -- A measurement every judgment rule calls `ok` (the fast path of classify_judgments.sql): the
 -- control answered, every DNS answer is one the control got too (and not a bogon), no failure,
 -- and the final response has the control's status code and title. Takes a `measurements` row.
@@ -114,8 +128,7 @@ CREATE OR REPLACE TEMP MACRO imap_plainly_ok(m) AS (
         WHEN m.control_failure IS NOT NULL OR m.control_http_failure IS NOT NULL OR m.control_http_status IS NULL THEN false
         WHEN m.http_experiment_failure IS NOT NULL OR m.http_failure IS NOT NULL OR m.http_status IS NULL THEN false
         WHEN m.http_status <> m.control_http_status OR m.http_title IS DISTINCT FROM m.control_http_title THEN false
-        WHEN len(coalesce(m.dns_answers, [])) = 0 THEN false
-        WHEN NOT list_has_all(coalesce(m.control_dns_addrs, []), m.dns_answers) THEN false
+        WHEN NOT imap_answers_in_control(m) THEN false
         ELSE NOT imap_is_bogon(m.dns_answers[1])
     END
 );
@@ -135,7 +148,7 @@ CREATE OR REPLACE TEMP MACRO imap_https_ok(m) AS (
         WHEN coalesce(imap_is_bogon(m.dns_answers[1]), true) THEN false
         WHEN coalesce(m.tls_attempts, 0) = 0 THEN true
         WHEN len(coalesce(m.tls_ok_ips, [])) = 0 THEN false
-        ELSE list_has_all(coalesce(m.control_dns_addrs, []) || coalesce(m.doh_answers, []) || m.tls_ok_ips, m.dns_answers)
+        ELSE imap_answers_explained(m)
     END
 );
 

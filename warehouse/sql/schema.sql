@@ -98,8 +98,17 @@ CREATE TABLE IF NOT EXISTS measurements (
     body_proportion        DOUBLE,
     status_code_match      BOOLEAN,
     headers_match          BOOLEAN,
-    title_match            BOOLEAN
+    title_match            BOOLEAN,
+
+    -- Derived at ingest (ooni_ingest.extract.answer_checks), for the judgments' fast path: both false
+    -- when dns_answers is empty. NULL in rows stored before these columns existed; the classification
+    -- SQL then computes the same from the lists (imap_answers_in_control, imap_answers_explained).
+    dns_answers_in_control BOOLEAN,            -- every dns_answers address is in control_dns_addrs
+    dns_answers_explained  BOOLEAN             -- every dns_answers address is in control_dns_addrs, doh_answers or tls_ok_ips
 );
+-- Warehouses made before the derived columns: add them (no-ops once there), at the end as above.
+ALTER TABLE measurements ADD COLUMN IF NOT EXISTS dns_answers_in_control BOOLEAN;
+ALTER TABLE measurements ADD COLUMN IF NOT EXISTS dns_answers_explained BOOLEAN;
 
 -- One row per source file an ingest partition read (bucket object, local file, API page).
 CREATE TABLE IF NOT EXISTS ingest_files (
