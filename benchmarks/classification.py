@@ -181,6 +181,7 @@ def run(mix: str, args: argparse.Namespace) -> int:
                   f"{verdicts.cells:,} cells; load average {os.getloadavg()[0]:.2f}")
             print(f"  judging:          {judging:6.2f} s ({judging_cpu:5.1f} CPU s)  {rows / judging:12,.0f} measurements/s  "
                   f"{summary.outcomes}")
+            print("    steps (s): " + ", ".join(f"{step} {seconds:.2f}" for step, seconds in summary.steps.items()))
             print(f"  monthly verdicts: {monthly:6.2f} s ({monthly_cpu:5.1f} CPU s)  {rows / monthly:12,.0f} measurements/s")
             print(f"  both:             {total:6.2f} s ({judging_cpu + monthly_cpu:5.1f} CPU s)  {rows / total:12,.0f} measurements/s  "
                   f"({rows / (judging_cpu + monthly_cpu):,.0f} per CPU second)", flush=True)

@@ -1,7 +1,10 @@
-"""Tier 1: judging measurements in the warehouse (warehouse/sql/classify_judgments.sql)."""
+"""Tier 1: judging measurements in the warehouse (warehouse/sql/classify_*.sql)."""
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,6 +15,12 @@ from warehouse.db import read_sql
 
 # The widest day range: `imap classify` judges everything in its in-memory warehouse.
 ALL_DAYS = (date(1970, 1, 1), date(9999, 12, 31))
+# The temporary tables of a judging run (dropped at its end) and the Arrow data it registers.
+TEMP_TABLES = ("imap_dns_answer_matches", "imap_rule_rows", "imap_measurement_fingerprints")
+RULE_INPUT = "imap_rule_input"
+# Rows per Arrow batch of imap_rule_input: DuckDB scans registered Arrow data a batch per task, so a
+# year's 130,000 rule rows spread over both cores.
+RULE_INPUT_BATCH = 4096
 
 
 @dataclass
@@ -24,10 +33,20 @@ class JudgmentSummary:
     confirmed: int = 0
     local_filtering: int = 0
     fast_path: int = 0      # judged `ok` by the fast path, without the rules
+    steps: dict[str, float] = field(default_factory=dict)   # wall-clock seconds of each step, in order
 
 
 def judgment_query() -> str:
     return read_sql("classify_judgments.sql")
+
+
+@contextlib.contextmanager
+def _timed(steps: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        steps[name] = round(time.perf_counter() - started, 3)
 
 
 def judge_measurements(
@@ -40,33 +59,59 @@ def judge_measurements(
     """Replace the judgments of measurements with ingest_day in [first_day, last_day], in one transaction.
 
     Needs the `fingerprints` and `networks` tables loaded (an empty fingerprints table only means
-    nothing is confirmed). Three steps: which measurements need the rules, and their fingerprint
-    matches (matching.py); the rules (classify_judgments.sql); the rest, which every rule would
-    call plainly `ok` (classify_fast_path.sql). ``fast_path=False`` sends every measurement through
-    the full rules (the tests compare both ways).
+    nothing is confirmed). The steps: the DNS answers that match a fingerprint (matching.py); which
+    measurements need the rules (classify_rule_rows.sql) and what the rules read of them
+    (classify_rule_input.sql); their fingerprint matches (matching.py); the rules
+    (classify_judgments.sql); the rest, which every rule would call plainly `ok`
+    (classify_fast_path.sql). ``fast_path=False`` sends every measurement through the full rules
+    (the tests compare both ways).
     """
-    sql_support.prepare(con)
+    steps: dict[str, float] = {}
+    with _timed(steps, "prepare"):
+        sql_support.prepare(con)
     params = {"first_day": first_day, "last_day": last_day}
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            "DELETE FROM measurement_judgments WHERE ingest_day BETWEEN $first_day AND $last_day", params
-        )
-        matching.prepare_rules(con, first_day, last_day, fast_path=fast_path)
-        con.execute("INSERT INTO measurement_judgments BY NAME " + judgment_query())
+        with _timed(steps, "delete"):
+            con.execute(
+                "DELETE FROM measurement_judgments WHERE ingest_day BETWEEN $first_day AND $last_day", params
+            )
+        with _timed(steps, "dns_answers"):
+            matching.match_answers(con, first_day, last_day)
+        with _timed(steps, "rule_rows"):
+            con.execute(read_sql("classify_rule_rows.sql"), params | {"fast_path": fast_path})
+        with _timed(steps, "rule_input"):
+            con.register(RULE_INPUT, con.sql(read_sql("classify_rule_input.sql")).to_arrow_table(RULE_INPUT_BATCH))
+        with _timed(steps, "fingerprints"):
+            matching.match_fingerprints(con)
+        with _timed(steps, "rules"):
+            con.execute("INSERT INTO measurement_judgments BY NAME " + judgment_query())
         fast = 0
         if fast_path:
-            fast = con.execute(
-                "INSERT INTO measurement_judgments BY NAME " + read_sql("classify_fast_path.sql"), params
-            ).fetchone()[0]
-        matching.drop_temp_tables(con)
-        con.execute("COMMIT")
+            with _timed(steps, "fast_path"):
+                fast = con.execute(
+                    "INSERT INTO measurement_judgments BY NAME " + read_sql("classify_fast_path.sql"), params
+                ).fetchone()[0]
+        drop_temp_tables(con)
+        with _timed(steps, "commit"):
+            con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        drop_temp_tables(con)
         raise
-    summary = summarize(con, first_day, last_day)
+    with _timed(steps, "summary"):
+        summary = summarize(con, first_day, last_day)
     summary.fast_path = fast
+    summary.steps = steps
     return summary
+
+
+def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Free what a judging run left on the connection."""
+    for table in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    with contextlib.suppress(duckdb.Error):  # not registered when the run failed before
+        con.unregister(RULE_INPUT)
 
 
 def summarize(con: duckdb.DuckDBPyConnection, first_day: date, last_day: date) -> JudgmentSummary:

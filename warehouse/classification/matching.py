@@ -1,14 +1,15 @@
 """Fingerprint matching for the judgments: each distinct page and each distinct DNS answer once.
 
 Block pages repeat (an ISP serves the same page for every blocked site), so the pages of the
-measurements are matched once per distinct body rather than once per measurement, and the answers
-once per distinct address. The literal body patterns (about 1,100 of OONI's 1,300 body rules) are
-found in one pass per page by an Aho-Corasick automaton (Polars' ``str.extract_many``, overlapping
-matches, so a pattern inside or across another is found too); OONI's dozen regular expressions run
-in DuckDB (RE2, as the rules always have). The result is the temporary table
-imap_measurement_fingerprints that classify_judgments.sql joins: one row per measurement that
-matched anything, with its strongest DNS and page match; imap_dns_answer_matches (the answers that
-matched a DNS rule) also keeps the fast path (classify_fast_path.sql) off their measurements.
+measurements are matched once per distinct body rather than once per measurement (DuckDB groups the
+candidate pages by body first), and the answers once per distinct address. The literal body patterns
+(about 1,100 of OONI's 1,300 body rules) are found in one pass per page by an Aho-Corasick automaton
+(Polars' ``str.extract_many``, overlapping matches, so a pattern inside or across another is found
+too); OONI's dozen regular expressions run in DuckDB (RE2, as the rules always have). The result is
+the temporary table imap_measurement_fingerprints that classify_judgments.sql joins: one row per
+measurement (by row number) that matched anything, with its strongest DNS and page match;
+imap_dns_answer_matches (the answers that matched a DNS rule) also keeps the fast path
+(classify_fast_path.sql) off their measurements.
 """
 
 from __future__ import annotations
@@ -23,30 +24,23 @@ from warehouse.db import read_sql
 # Chunks of the distinct page bodies matched in parallel (more than the machine's 2 cores, so the
 # work spreads evenly when the bodies differ in length).
 PARTS = 8
-TEMP_TABLES = ("imap_dns_answer_matches", "imap_rule_rows", "imap_rule_input", "imap_measurement_fingerprints")
 
 
-def prepare_rules(con: duckdb.DuckDBPyConnection, first_day: date, last_day: date, *, fast_path: bool) -> None:
-    """The temporary tables the rules read, for measurements with ingest_day in [first_day, last_day]:
-    imap_rule_input (the measurements the fast path does not take) and imap_measurement_fingerprints.
+def match_answers(con: duckdb.DuckDBPyConnection, first_day: date, last_day: date) -> None:
+    """imap_dns_answer_matches (classify_dns_answer_matches.sql) for the answers of measurements with
+    ingest_day in [first_day, last_day], and the macro imap_dns_matched_answers() the fast path reads.
 
-    Needs sql_support.prepare(con) first; drop_temp_tables(con) frees the memory afterwards.
+    Needs sql_support.prepare(con) first.
     """
-    params = {"first_day": first_day, "last_day": last_day}
-    con.execute(read_sql("classify_dns_answer_matches.sql"), params)
+    con.execute(read_sql("classify_dns_answer_matches.sql"), {"first_day": first_day, "last_day": last_day})
     answers = [row[0] for row in con.execute("SELECT DISTINCT answer FROM imap_dns_answer_matches ORDER BY 1").fetchall()]
     con.execute(matched_answers_macro(answers))
-    rule_rows, *rest = read_sql("classify_rule_input.sql").split(";\n\n")
-    con.execute(rule_rows, params | {"fast_path": fast_path})
-    for statement in rest:
-        con.execute(statement)
-    match_fingerprints(con)
 
 
 def match_fingerprints(con: duckdb.DuckDBPyConnection) -> None:
     """imap_measurement_fingerprints for the measurements of imap_rule_input."""
-    pages = con.sql(read_sql("classify_candidate_pages.sql")).pl()
-    hits = page_hits(con, pages, body_patterns(con, regexp=False), body_patterns(con, regexp=True))
+    bodies = con.sql(read_sql("classify_candidate_pages.sql")).pl()
+    hits = body_hits(con, bodies, "measurement_row", body_patterns(con, regexp=False), body_patterns(con, regexp=True))
     con.register("imap_page_hits", hits)
     try:
         con.execute(read_sql("classify_fingerprint_matches.sql"))
@@ -63,15 +57,24 @@ def matched_answers_macro(answers: list[str]) -> str:
 
 def page_hits(con: duckdb.DuckDBPyConnection, pages, literals: list[str], regexps: list[str]):
     """(measurement_key, pattern, regexp, starts, whole) for every page of ``pages`` (measurement_key,
-    body) and every body pattern it contains: each distinct body is matched once, the literal
+    body) and every body pattern it contains, each distinct body matched once (body_hits)."""
+    import polars as pl
+
+    bodies = pages.group_by("body").agg(pl.col("measurement_key"))
+    return body_hits(con, bodies, "measurement_key", literals, regexps)
+
+
+def body_hits(con: duckdb.DuckDBPyConnection, bodies, page: str, literals: list[str], regexps: list[str]):
+    """(page, pattern, regexp, starts, whole) for every distinct body of ``bodies`` (``body``, and in
+    column ``page`` the list of pages that show it) and every body pattern it contains: the literal
     patterns by one automaton pass (overlapping matches, so a pattern inside or across another is
     found too), the regular expressions by DuckDB (RE2, as the rules always have); `starts` and
     `whole` say whether the body starts with or is the pattern (for `prefix` and `full` rules)."""
     import polars as pl
 
-    schema = {"measurement_key": pl.String, "pattern": pl.String, "regexp": pl.Boolean,
+    schema = {page: bodies.schema[page].inner, "pattern": pl.String, "regexp": pl.Boolean,
               "starts": pl.Boolean, "whole": pl.Boolean}
-    bodies = pages.group_by("body").agg(pl.col("measurement_key")).with_row_index("body_id")
+    bodies = bodies.with_row_index("body_id")
     if bodies.is_empty():
         return pl.DataFrame(schema=schema)
     # Chunks matched in parallel (the automaton in Polars' pool, the regular expressions as one
@@ -105,12 +108,7 @@ def page_hits(con: duckdb.DuckDBPyConnection, pages, literals: list[str], regexp
         return pl.DataFrame(schema=schema)
     return (
         pl.concat(found)
-        .join(bodies.select("body_id", "measurement_key"), on="body_id")
-        .explode("measurement_key")
+        .join(bodies.select("body_id", page), on="body_id")
+        .explode(page)
         .select(list(schema))
     )
-
-
-def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for table in TEMP_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {table}")

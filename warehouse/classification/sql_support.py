@@ -1,4 +1,4 @@
-"""Preparing a connection for the classification SQL: macros and the fingerprint rules view."""
+"""Preparing a connection for the classification SQL: macros, the fingerprint rules view, the network lists."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from warehouse.db import read_sql
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Temporary macros (classify_macros.sql) and the imap_fingerprint_rules view.
+    """Temporary macros (classify_macros.sql), the imap_fingerprint_rules view and the network
+    variables (classify_reference_networks.sql).
 
-    Call after the `fingerprints` table holds what should be matched; cheap enough to call before
-    every statement.
+    Call after the `fingerprints` and `networks` tables hold what should be matched; cheap enough to
+    call before every statement.
     """
     con.execute(read_sql("classify_macros.sql"))
     con.execute(read_sql("classify_fingerprint_rules.sql"))
+    con.execute(read_sql("classify_reference_networks.sql"))
 
 
 def body_patterns(con: duckdb.DuckDBPyConnection, *, regexp: bool) -> list[str]:

@@ -1,5 +1,5 @@
 -- Tier 1, the fast path: the measurements with ingest_day in [$first_day, $last_day] that are not
--- in imap_rule_rows (classify_rule_input.sql) are `ok`, with no layer, method, failure, suspect
+-- in imap_rule_rows (classify_rule_rows.sql) are `ok`, with no layer, method, failure, suspect
 -- answer or fingerprint. Those are the measurements every rule of classify_judgments.sql says that
 -- about (imap_fast_ok, classify_macros.sql):
 --   plain successes (imap_plainly_ok): the control answered, every DNS answer is one the control

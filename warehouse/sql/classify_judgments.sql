@@ -1,10 +1,11 @@
--- Tier 1: one judgment per measurement, for the measurements of imap_rule_input.
+-- Tier 1: one judgment per measurement, for the measurements of imap_rule_rows.
 --
--- Reads `networks` and the temporary tables imap_rule_input and imap_measurement_fingerprints (the
--- strongest DNS and page fingerprint match of each measurement that matched any, built first by
--- warehouse.classification.matching); needs the macros of classify_macros.sql.
--- Judges the measurements of imap_rule_input (classify_rule_input.sql): with the fast path, all but
--- those every rule below calls `ok` with nothing to report, which classify_fast_path.sql judges.
+-- Reads imap_rule_input (classify_rule_input.sql: the measurements of imap_rule_rows) and the temporary
+-- table imap_measurement_fingerprints (the strongest DNS and page fingerprint match of each
+-- measurement that matched any, built first by warehouse.classification.matching); needs the macros
+-- of classify_macros.sql and the network variables of classify_reference_networks.sql. With the fast
+-- path, the measurements of imap_rule_rows (classify_rule_rows.sql) are all but those every rule
+-- below calls `ok` with nothing to report, which classify_fast_path.sql judges.
 -- The rules are explained in README "Classification"; in short, first match wins:
 --   DNS   : a bogon answer, a fingerprinted answer, or an answer neither the control, DoH nor a
 --           verified TLS handshake explains; a failed lookup where the name resolves out-of-band.
@@ -13,12 +14,6 @@
 --   errors: the failing layer is compared with the control: the same failure there means `down`.
 --   pages : a plain-HTTP page unlike the control's is `http.diff`.
 WITH
-reference_networks AS (
-    SELECT
-        coalesce(list(asn) FILTER (WHERE kind = 'cdn'), []) AS cdn_asns,
-        coalesce(list(asn) FILTER (WHERE kind = 'dns_filtering'), []) AS filtering_asns
-    FROM networks
-),
 -- Expressions below are CASEs that take the cheap exit first: DuckDB evaluates a CASE branch only
 -- on the rows that reach it, while AND and OR evaluate both sides on every row, so the costly
 -- tests (lambdas over lists, Unicode lower-casing) stay rare.
@@ -75,9 +70,9 @@ features AS (
              ELSE list_bool_and(list_transform(b.answers, lambda x: imap_is_bogon(x)))
                   AND len(b.ctrl_addrs) > 0
                   AND list_bool_and(list_transform(b.ctrl_addrs, lambda x: imap_is_bogon(x))) END AS bogon_everywhere,
-        r.cdn_asns,
-        list_contains(r.filtering_asns, b.resolver_asn) AS filtering_resolver
-    FROM base b CROSS JOIN reference_networks r
+        getvariable('imap_cdn_asns') AS cdn_asns,
+        list_contains(getvariable('imap_filtering_asns'), b.resolver_asn) AS filtering_resolver
+    FROM base b
 ),
 proven AS (
     SELECT
@@ -164,7 +159,7 @@ ruled AS (
             ELSE 'dns_consistent'
         END AS dns_rule
     FROM suspected j
-    LEFT JOIN imap_measurement_fingerprints f USING (measurement_key)
+    LEFT JOIN imap_measurement_fingerprints f USING (measurement_row)
 ),
 decided AS (
     SELECT
