@@ -198,15 +198,15 @@ CREATE TABLE IF NOT EXISTS measurement_judgments (
     probe_asn        INTEGER NOT NULL,
     domain           VARCHAR NOT NULL,
     outcome          VARCHAR NOT NULL,       -- ok, blocked, down, inconclusive
-    layer            VARCHAR,                -- dns, tcp, tls, http: where it failed (NULL when ok)
-    method           VARCHAR,                -- dns.nxdomain, dns.bogon, dns.redirect, tcp.timeout, tls.reset, http.blockpage, ... (README "Classification")
-    confirmed        BOOLEAN NOT NULL,       -- an ISP/national-scope fingerprint matched (blocked only)
-    local_filtering  BOOLEAN NOT NULL,       -- blocked by a filtering product, an institution or a filtering public resolver: not ISP blocking
-    fingerprint_name VARCHAR,                -- the fingerprint that matched, of any scope
-    fingerprint_scope VARCHAR,
-    failure          VARCHAR,                -- the failure string the judgment rests on, if any
+    layer            VARCHAR USING COMPRESSION dict_fsst,  -- dns, tcp, tls, http: where it failed (NULL when ok)
+    method           VARCHAR USING COMPRESSION dict_fsst,  -- dns.nxdomain, dns.bogon, dns.redirect, tcp.timeout, tls.reset, http.blockpage, ... (README "Classification")
+    confirmed        BOOLEAN NOT NULL USING COMPRESSION rle,  -- an ISP/national-scope fingerprint matched (blocked only)
+    local_filtering  BOOLEAN NOT NULL USING COMPRESSION rle,  -- blocked by a filtering product, an institution or a filtering public resolver: not ISP blocking
+    fingerprint_name VARCHAR USING COMPRESSION dict_fsst,  -- the fingerprint that matched, of any scope
+    fingerprint_scope VARCHAR USING COMPRESSION dict_fsst,
+    failure          VARCHAR USING COMPRESSION dict_fsst,  -- the failure string the judgment rests on, if any
     suspect_answers  VARCHAR[],              -- DNS answers not explained by the control, DoH or a verified TLS handshake
-    probe_anomaly    BOOLEAN                 -- the probe's own `blocking` was not false/null (OONI's "anomaly"), for comparison
+    probe_anomaly    BOOLEAN USING COMPRESSION rle  -- the probe's own `blocking` was not false/null (OONI's "anomaly"), for comparison
 );
 -- Warehouses made before the table was narrowed: drop the copied identity columns (no-ops once gone).
 ALTER TABLE measurement_judgments DROP COLUMN IF EXISTS measurement_uid;
