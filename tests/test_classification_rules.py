@@ -106,6 +106,28 @@ def test_fast_path_agrees_with_the_full_rules_on_every_case(tmp_path: Path) -> N
     assert len(judged[True]) == len(_cases()) and judged[True] == judged[False]
 
 
+def test_many_matched_dns_answers_keep_their_verified_pages_off_the_fast_path(tmp_path: Path) -> None:
+    # Synthetic addresses: 300 DNS rules, five of which the measurements' answers match. A verified
+    # HTTPS page through a fingerprinted answer is judged by the rules (they name the fingerprint),
+    # not waved through by the fast path, and both ways agree.
+    addresses = [f"45.117.{i // 200}.{i % 200 + 1}" for i in range(300)]
+    dns_rules = OONI_DNS + [f"synthetic.kh_dns_{i},isp,,dns,full,{a},5,KH,synthetic,," for i, a in enumerate(addresses)]
+    con = warehouse(write_ooni_dir(tmp_path / "ooni", dns_rules, OONI_HTTP))
+    matched = addresses[::60]
+    raws = [raw_measurement(version="0.5.28", answers=[a], answer_asn=38623, tcp={a: None}, tls={a: None}) for a in matched]
+    raws.append(raw_measurement(version="0.5.28", tls={SITE_IP: None}))  # no fingerprinted answer: fast path
+    keys = insert_raw(con, raws)
+    judged = {}
+    for fast_path in (True, False):
+        summary = judge_measurements(con, fast_path=fast_path)
+        judged[fast_path] = {key: judgment(con, key) for key in keys}
+        if fast_path:
+            assert summary.fast_path == 1
+    con.close()
+    assert judged[True] == judged[False]
+    assert [judged[True][k]["fingerprint_name"] for k in keys[:-1]] == [f"synthetic.kh_dns_{i}" for i in range(0, 300, 60)]
+
+
 @pytest.fixture()
 def con(tmp_path: Path):
     connection = warehouse(write_ooni_dir(tmp_path / "ooni", OONI_DNS, OONI_HTTP))

@@ -16,7 +16,7 @@ from warehouse.db import read_sql
 # The widest day range: `imap classify` judges everything in its in-memory warehouse.
 ALL_DAYS = (date(1970, 1, 1), date(9999, 12, 31))
 # The temporary tables of a judging run (dropped at its end) and the Arrow data it registers.
-TEMP_TABLES = ("imap_dns_answer_matches", "imap_rule_rows", "imap_measurement_fingerprints")
+TEMP_TABLES = ("imap_dns_answer_matches", "imap_dns_matched_rows", "imap_rule_rows", "imap_measurement_fingerprints")
 RULE_INPUT = "imap_rule_input"
 # Rows per Arrow batch of imap_rule_input: DuckDB scans registered Arrow data a batch per task, so a
 # year's 130,000 rule rows spread over both cores.

@@ -9,7 +9,7 @@ too); OONI's dozen regular expressions run in DuckDB (RE2, as the rules always h
 the temporary table imap_measurement_fingerprints that classify_judgments.sql joins: one row per
 measurement (by row number) that matched anything, with its strongest DNS and page match;
 imap_dns_answer_matches (the answers that matched a DNS rule) also keeps the fast path
-(classify_fast_path.sql) off their measurements.
+(classify_fast_path.sql) off their measurements (imap_dns_matched_rows).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import date
 
 import duckdb
 
-from warehouse.classification.sql_support import body_patterns, body_regexp_macro, sql_literal
+from warehouse.classification.sql_support import body_patterns, body_regexp_macro
 from warehouse.db import read_sql
 
 # Chunks of the distinct page bodies matched in parallel (more than the machine's 2 cores, so the
@@ -28,13 +28,14 @@ PARTS = 8
 
 def match_answers(con: duckdb.DuckDBPyConnection, first_day: date, last_day: date) -> None:
     """imap_dns_answer_matches (classify_dns_answer_matches.sql) for the answers of measurements with
-    ingest_day in [first_day, last_day], and the macro imap_dns_matched_answers() the fast path reads.
+    ingest_day in [first_day, last_day], and imap_dns_matched_rows (classify_dns_matched_rows.sql),
+    their measurements, which the fast path leaves to the rules.
 
     Needs sql_support.prepare(con) first.
     """
-    con.execute(read_sql("classify_dns_answer_matches.sql"), {"first_day": first_day, "last_day": last_day})
-    answers = [row[0] for row in con.execute("SELECT DISTINCT answer FROM imap_dns_answer_matches ORDER BY 1").fetchall()]
-    con.execute(matched_answers_macro(answers))
+    params = {"first_day": first_day, "last_day": last_day}
+    con.execute(read_sql("classify_dns_answer_matches.sql"), params)
+    con.execute(read_sql("classify_dns_matched_rows.sql"), params)
 
 
 def match_fingerprints(con: duckdb.DuckDBPyConnection) -> None:
@@ -46,13 +47,6 @@ def match_fingerprints(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(read_sql("classify_fingerprint_matches.sql"))
     finally:
         con.unregister("imap_page_hits")
-
-
-def matched_answers_macro(answers: list[str]) -> str:
-    """`imap_dns_matched_answers()`: the answers that matched a DNS rule, as a constant list, so the
-    fast path tests them with a plain filter (a subquery there becomes a join over every row)."""
-    items = ", ".join(sql_literal(a) for a in answers)
-    return f"CREATE OR REPLACE TEMP MACRO imap_dns_matched_answers() AS ([{items}]::VARCHAR[]);"
 
 
 def page_hits(con: duckdb.DuckDBPyConnection, pages, literals: list[str], regexps: list[str]):

@@ -1,9 +1,9 @@
 -- The DNS answers that match a DNS fingerprint rule, among the answers of measurements with
 -- ingest_day in [$first_day, $last_day], as the temporary table imap_dns_answer_matches (answer and
 -- rule): read by classify_fingerprint_matches.sql (which keeps the answers the control did not also
--- give: only those can be block answers) and, as the constant imap_dns_matched_answers(), by the fast
--- path. Each distinct address is matched once: a hash join for `full` rules, the few other rules
--- against the distinct addresses only.
+-- give: only those can be block answers) and by classify_dns_matched_rows.sql, which keeps their
+-- measurements off the fast path. Each distinct address is matched once: a hash join for `full`
+-- rules, the few other rules against the distinct addresses only.
 CREATE OR REPLACE TEMP TABLE imap_dns_answer_matches AS
 WITH
 distinct_answers AS (

@@ -6,7 +6,7 @@
 --     got too (and not a bogon), nothing failed, and the final response has the control's status
 --     code and title; their answers and page are never candidates for a fingerprint match;
 --   verified HTTPS pages (imap_https_ok) whose answers the control, DoH or the handshakes explain,
---     none of which matched a DNS fingerprint (imap_dns_matched_answers(): the answers of the range
+--     none of which matched a DNS fingerprint (imap_dns_matched_rows: the measurements with an answer
 --     that did); a verified page is never matched against page fingerprints.
 -- The tests run both ways over the synthetic corpus and OONI's QA samples and compare
 -- (fast_path=False sends everything through the rules).

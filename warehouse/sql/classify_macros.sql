@@ -155,10 +155,10 @@ CREATE OR REPLACE TEMP MACRO imap_https_ok(m) AS (
 -- The fast path of the judgments (classify_rule_input.sql leaves these out of the rules,
 -- classify_fast_path.sql judges them):
 -- a plain success, or a verified HTTPS page none of whose answers matched a DNS fingerprint
--- (matched_answers: every answer of the range that matched one, a constant list).
-CREATE OR REPLACE TEMP MACRO imap_fast_ok(m, matched_answers) AS (
+-- (answer_matched: whether one did, from classify_dns_matched_rows.sql).
+CREATE OR REPLACE TEMP MACRO imap_fast_ok(m, answer_matched) AS (
     CASE
         WHEN coalesce(imap_plainly_ok(m), false) THEN true
-        ELSE coalesce(imap_https_ok(m), false) AND NOT coalesce(list_has_any(m.dns_answers, matched_answers), true)
+        ELSE coalesce(imap_https_ok(m), false) AND NOT answer_matched
     END
 );
