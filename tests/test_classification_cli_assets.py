@@ -51,16 +51,23 @@ def small_warehouse(tmp_path_factory: pytest.TempPathFactory, synthetic_corpus) 
         ([assets.site_month_verdicts], {"dagster/asset_partition_range_start": "2024-10-01",
                                         "dagster/asset_partition_range_end": "2024-12-01"}),
     ]
-    checks = {}
+    checks, row_counts = {}, {}
+
+    def record(result: dg.ExecuteInProcessResult) -> None:
+        assert result.success
+        checks.update({e.check_name: e for e in result.get_asset_check_evaluations()})
+        for event in result.get_asset_materialization_events():
+            metadata = event.materialization.metadata
+            row_counts[event.asset_key.to_user_string()] = metadata["dagster/row_count"].value
+            if "fast_path" in metadata:
+                row_counts["fast_path"] = metadata["fast_path"].value
+
     for selection, tags in runs:
-        result = dg.materialize(selection, resources=resources, instance=instance, tags=tags)
-        assert result.success
-        checks.update({e.check_name: e for e in result.get_asset_check_evaluations()})
-    for selection in ([assets.site_year_summary, assets.fingerprint_candidates],):
-        result = dg.materialize(selection, resources=resources, instance=instance, partition_key="2024")
-        assert result.success
-        checks.update({e.check_name: e for e in result.get_asset_check_evaluations()})
+        record(dg.materialize(selection, resources=resources, instance=instance, tags=tags))
+    record(dg.materialize([assets.site_year_summary, assets.fingerprint_candidates], resources=resources,
+                          instance=instance, partition_key="2024"))
     (root / "checks.json").write_text(json.dumps({name: e.passed for name, e in checks.items()}))
+    (root / "row_counts.json").write_text(json.dumps(row_counts))
     return root
 
 
@@ -83,6 +90,27 @@ def test_tiers_are_filled(small_warehouse: Path) -> None:
         assert summary[0] > 0 and summary[1] > 0
     finally:
         con.close()
+
+
+def test_row_counts_in_asset_metadata(small_warehouse: Path) -> None:
+    row_counts = json.loads((small_warehouse / "row_counts.json").read_text())
+    con = connect(small_warehouse / "w.duckdb", read_only=True)
+    try:
+        expected = dict(zip(
+            ["fingerprints", "measurement_judgments", "site_month_verdicts", "site_year_summary", "fingerprint_candidates"],
+            con.execute(
+                "SELECT (SELECT count(*) FROM fingerprints), (SELECT count(*) FROM measurement_judgments), "
+                "(SELECT count(*) FROM site_month_verdicts WHERE month BETWEEN '2024-10-01' AND '2024-12-01'), "
+                "(SELECT count(*) FROM site_period_summary WHERE period_label = '2024'), "
+                "(SELECT count(*) FROM fingerprint_candidates WHERE period_label = '2024')"
+            ).fetchone(), strict=True,
+        ))
+        ok_without_rules = con.execute(
+            "SELECT count(*) FROM measurement_judgments WHERE outcome = 'ok' AND method IS NULL").fetchone()[0]
+    finally:
+        con.close()
+    assert row_counts.pop("fast_path") <= ok_without_rules
+    assert row_counts == expected and expected["measurement_judgments"] > 0
 
 
 def test_export_verdicts_csv_and_json(small_warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:

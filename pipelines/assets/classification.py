@@ -67,6 +67,7 @@ def fingerprints(context: AssetExecutionContext, warehouse: WarehouseResource, i
         "ooni_origin": files.origin,
         "local_file": result.local_ref,
         "fingerprints": result.fingerprints,
+        "dagster/row_count": result.fingerprints,
         "by_origin_and_scope": dg.MetadataValue.json(result.by_origin_scope),
         "by_origin_and_location": _distribution(by_location),
         "skipped_ooni_rows": dg.MetadataValue.json(result.skipped),
@@ -136,6 +137,10 @@ def measurement_judgments(
     yield dg.MaterializeResult(metadata={
         "run_range": f"{first}..{last}",
         "judged": summary.judged,
+        # Dagster's standard key: the UI charts it across partitions.
+        "dagster/row_count": summary.judged,
+        "fast_path": summary.fast_path,
+        "step_seconds": dg.MetadataValue.json(summary.steps),
         "outcomes": dg.MetadataValue.json(summary.outcomes),
         "blocked_by_layer": _distribution(by_layer),
         "blocked_by_method": dg.MetadataValue.json(summary.methods),
@@ -212,6 +217,7 @@ def site_month_verdicts(
     yield dg.MaterializeResult(metadata={
         "months": f"{first_month:%Y-%m}..{last_month:%Y-%m}",
         "cells": summary.cells,
+        "dagster/row_count": summary.cells,
         "measurements": summary.measurements,
         "verdicts": dg.MetadataValue.json(summary.verdicts),
         "blocked_cells_first_50": dg.MetadataValue.json(dict(blocked)),
@@ -261,6 +267,7 @@ def fingerprint_candidates(
     return dg.MaterializeResult(metadata={
         "period": period.label,
         "candidates": found,
+        "dagster/row_count": found,
         "uncovered": sum(1 for row in top if not row[4]),
         "top_candidates": dg.MetadataValue.md(table),
     })
@@ -315,6 +322,7 @@ def _summary_asset(name: str, partitions_def: dg.PartitionsDefinition, start_mon
         yield dg.MaterializeResult(metadata={
             "period": period.label,
             "sites": summary.sites,
+            "dagster/row_count": summary.sites,
             "verdicts": dg.MetadataValue.json(summary.verdicts),
             "changes": dg.MetadataValue.json(summary.changes),
             "still_blocked": summary.still_blocked,
