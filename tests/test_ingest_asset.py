@@ -57,6 +57,21 @@ def test_bad_input_turns_the_skip_rate_check_red_without_failing_the_run(tmp_pat
     assert skipped == {"invalid_json": 1, "not_an_object": 1, "truncated_gzip": 1, "wrong_country": 1}
 
 
+def test_one_bad_day_in_a_long_run_turns_the_check_red(tmp_path: Path, make_kh_mirror) -> None:
+    # 1 bad line of 124 is under the 2% limit for the run, but a quarter of 2024-03-03's lines.
+    make_kh_mirror(tmp_path / "m", {date(2024, 3, 1): 60, date(2024, 3, 2): 60, date(2024, 3, 3): 3})
+    (tmp_path / "m" / "raw" / "20240303" / "05" / "KH" / "webconnectivity" / "bad.jsonl.gz").parent.mkdir(parents=True)
+    (tmp_path / "m" / "raw" / "20240303" / "05" / "KH" / "webconnectivity" / "bad.jsonl.gz").write_bytes(
+        gzip.compress(b"{not json\n"))
+    result = run_asset(tmp_path, tmp_path / "m", "2024-03-01", "2024-03-03")
+    assert result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed
+    assert check.metadata["skip_rate"].value < 0.02
+    assert check.metadata["days_over_limit"].value == {"2024-03-03": 0.25}
+    assert "2024-03-03 (1 of 4, 25%)" in check.description
+
+
 def test_imap_ingest_command(tmp_path: Path, make_kh_mirror, capsys) -> None:
     make_kh_mirror(tmp_path / "m", DAYS, late={"20240302T000000Z_webconnectivity_KH_000005"})
     (tmp_path / "m" / "raw" / "20240302" / "00" / "KH" / "webconnectivity" / "bad.jsonl.gz").write_bytes(
