@@ -37,17 +37,32 @@ class StageResult:
 
 
 def prepare_instance(settings: Settings) -> dg.DagsterInstance:
-    """The persistent instance in the project's Dagster home, with the project's dagster.yaml."""
-    home = settings.paths.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    source = settings.paths.project_dir / "dagster.yaml"
-    if source.is_file():
-        target = home / "dagster.yaml"
-        if not target.is_file() or target.read_bytes() != source.read_bytes():
-            shutil.copyfile(source, target)
+    """The persistent instance in the Dagster home of the settings (the project's .dagster_home unless
+    IMAP_DAGSTER_HOME says otherwise), with the project's dagster.yaml where imap manages it."""
+    settings.paths.dagster_home.mkdir(parents=True, exist_ok=True)
+    install_instance_config(settings.paths.project_dir / "dagster.yaml", settings.paths.dagster_home / "dagster.yaml")
     export_environment(settings)
     relax_local_run_history_durability()
     return dg.DagsterInstance.get()
+
+
+def install_instance_config(source: Path, target: Path) -> bool:
+    """Copy the project's dagster.yaml to ``target`` when it is missing or is an earlier copy of it
+    (same first line); returns whether it copied.
+
+    Any other file is left alone: on a shared machine IMAP_DAGSTER_HOME points at the team's Dagster
+    home, whose dagster.yaml (deploy/dagster.postgres.yaml) keeps run history in PostgreSQL and must
+    not be replaced by the local SQLite configuration.
+    """
+    if not source.is_file():
+        return False
+    wanted = source.read_bytes()
+    if target.is_file():
+        present = target.read_bytes()
+        if present == wanted or present.split(b"\n", 1)[0] != wanted.split(b"\n", 1)[0]:
+            return False
+    shutil.copyfile(source, target)
+    return True
 
 
 def export_environment(settings: Settings) -> None:

@@ -270,6 +270,22 @@ def test_shared_deployment_example_validates_and_keeps_the_local_settings(tmp_pa
     assert {k: v for k, v in shared.items() if k != "storage"} == local
 
 
+def test_imap_keeps_its_dagster_yaml_current_but_never_replaces_a_shared_deployments(tmp_path: Path) -> None:
+    from pipelines.execution import install_instance_config
+
+    source, target = REPO / "dagster.yaml", tmp_path / "home" / "dagster.yaml"
+    target.parent.mkdir()
+    assert install_instance_config(source, target) and target.read_bytes() == source.read_bytes()
+    assert not install_instance_config(source, target)           # already current
+    # An earlier copy of the project's file (same header) is brought up to date...
+    target.write_text(source.read_text().replace("default_limit: 1", "default_limit: 3"))
+    assert install_instance_config(source, target) and target.read_bytes() == source.read_bytes()
+    # ...but the team's PostgreSQL configuration in a shared DAGSTER_HOME stays as it is.
+    shared = (REPO / "deploy" / "dagster.postgres.yaml").read_text()
+    target.write_text(shared)
+    assert not install_instance_config(source, target) and target.read_text() == shared
+
+
 # --- What the UI shows ---------------------------------------------------------------------------------
 
 
