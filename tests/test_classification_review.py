@@ -102,6 +102,43 @@ def test_review_file_keeps_decisions_and_applies_them(judged) -> None:
     assert all(r["pattern"] != BLOCK_IP for r in cand.candidate_rows(con, "2024"))
 
 
+def test_apply_keeps_every_line_it_did_not_decide_on(judged) -> None:
+    """Both files are committed: --apply appends to the local file and drops the decided review rows,
+    and every other line stays as written (quotes csv would not write, CRLF, a last line without its end)."""
+    con, local, tmp_path = judged
+    hand_written = ('"imap.hand_quoted","fp","","body","contains","<title>Hand quoted</title>","5","",'
+                    '"a volunteer\'s editor","","quotes csv would drop","confirmed"')
+    local.write_text(local.read_text(encoding="utf-8") + hand_written, encoding="utf-8")  # no final newline
+    before_local = local.read_bytes()
+    assert b'"Cloudflare\'s firewall refused the probe on the site owner\'s rules. Not the ISP."' in before_local
+
+    review = tmp_path / "review.csv"
+    cand.discover_candidates(con, period_for_year(2024), TH)
+    cand.merge_review_file(review, cand.candidate_rows(con, "2024"))
+    rows = cand.read_review_file(review)
+    assert len(rows) >= 3
+    for row in rows:
+        if row["pattern"] == BLOCK_IP:
+            row.update(status="confirmed", name="imap.kh_dns_test_block", scope="isp")
+    with open(review, "w", newline="", encoding="utf-8") as handle:   # a spreadsheet's way: all quoted, CRLF
+        writer = csv.DictWriter(handle, fieldnames=cand.REVIEW_COLUMNS, lineterminator="\r\n",
+                                quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(rows)
+    review_lines = review.read_bytes().splitlines(keepends=True)
+    assert sum(b"imap.kh_dns_test_block" in line for line in review_lines) == 1
+
+    result = cand.apply_review(review, local, con)
+    assert [r["name"] for r in result.applied] == ["imap.kh_dns_test_block"]
+    after = local.read_bytes()
+    assert after.startswith(before_local + b"\n")
+    assert after[len(before_local) + 1:].decode().startswith("imap.kh_dns_test_block,isp,")
+    assert after.count(b"\n") == before_local.count(b"\n") + 2
+    assert "imap.kh_dns_test_block" in {row["name"] for row in fp.read_local_file(local, con).rows}
+    assert review.read_bytes() == b"".join(line for line in review_lines if b"imap.kh_dns_test_block" not in line)
+    assert len(cand.read_review_file(review)) == len(rows) - 1
+
+
 @pytest.mark.parametrize("update,message", [
     ({"status": "confirmed", "name": "x", "scope": ""}, "needs a scope"),
     ({"status": "confirmed", "name": "bad name!", "scope": "isp"}, "needs a name"),

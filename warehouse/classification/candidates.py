@@ -136,6 +136,32 @@ def _write_csv_atomically(path: Path, columns: Iterable[str], rows: Iterable[dic
     os.replace(partial, path)
 
 
+def _records_as_written(text: str) -> list[tuple[str, list[str]]]:
+    """(text as written, fields) of each CSV record, header first: a record may span lines.
+
+    A rewrite keeps the records it does not decide on as written: csv's writer quotes only where it
+    must, so a round trip would re-quote hand-edited rows and give the committed file a noisy diff.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(iter(lines))
+    records, start = [], 0
+    for values in reader:
+        records.append(("".join(lines[start:reader.line_num]), values))
+        start = reader.line_num
+    return records
+
+
+def _appended(text: str, columns: Iterable[str], rows: Iterable[dict[str, object]]) -> str:
+    """``text`` unchanged, then ``rows`` in its line ending (after one, should its last line lack it)."""
+    first_line = io.StringIO(text, newline="").readline()
+    ending = "\r\n" if first_line.endswith("\r\n") else "\n"
+    if text and not text.endswith(("\n", "\r")):
+        text += ending
+    buffer = io.StringIO()
+    csv.DictWriter(buffer, fieldnames=list(columns), lineterminator=ending).writerows(rows)
+    return text + buffer.getvalue()
+
+
 @dataclass
 class MergeResult:
     added: int = 0
@@ -208,30 +234,51 @@ def apply_review(
     """Move decided rows of the review file into the local fingerprint file (validated first)."""
     rows = read_review_file(review_path)
     result = ReviewResult()
-    keep = []
+    decided = []
     for number, row in enumerate(rows, start=2):
         if row["status"] in DECISIONS:
             result.applied.append(_fingerprint_row(row, f"{review_path}:{number}"))
+            decided.append(True)
         else:
             if row["status"] != "pending":
                 raise ReviewFileError(f"{review_path}:{number}: status {row['status']!r} is not pending, "
                                       f"{', '.join(DECISIONS)}")
-            keep.append(row)
-    result.pending = len(keep)
+            decided.append(False)
+    result.pending = decided.count(False)
     if dry_run or not result.applied:
         return result
-    with open(local_path, newline="", encoding="utf-8") as handle:
-        existing = list(csv.DictReader(handle))
+    # Both files are committed: every line not decided on stays byte for byte as it was.
+    local_text = _read_text(local_path)
     staged = local_path.with_name(local_path.name + ".check")
-    _write_csv_atomically(staged, LOCAL_COLUMNS, existing + result.applied)
+    staged.write_text(_appended(local_text, LOCAL_COLUMNS, result.applied), encoding="utf-8", newline="")
     try:
         read_local_file(staged, con)  # refuse to write a local file the next run could not load
     except ValueError as exc:
         staged.unlink(missing_ok=True)
         raise ReviewFileError(str(exc).replace(str(staged), str(local_path))) from None
     os.replace(staged, local_path)
-    _write_csv_atomically(review_path, REVIEW_COLUMNS, keep)
+    _write_text_atomically(review_path, _without_decided(_read_text(review_path), decided))
     return result
+
+
+def _read_text(path: Path) -> str:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _write_text_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(text, encoding="utf-8", newline="")
+    os.replace(partial, path)
+
+
+def _without_decided(text: str, decided: list[bool]) -> str:
+    """The review file's text less the decided records (``decided``: one flag per data row, in order)."""
+    records = _records_as_written(text)
+    flags = iter(decided)
+    # Blank lines are no rows to csv.DictReader (read_review_file): they get no flag and stay.
+    kept = [raw for index, (raw, values) in enumerate(records) if index == 0 or not values or not next(flags)]
+    return "".join(kept)
 
 
 __all__ = [
