@@ -6,7 +6,9 @@ of ooni/blocking-fingerprints by default). Each fetched pair is stored under
 ``<cache>/fingerprints/refs/<ref>.json`` points at the pair a ref last gave. A ref that is a commit
 is immutable: once cached it is never fetched again. A branch ref is fetched on every sync; when
 the network fails, the last cached copy is used and said so. The version recorded with the
-fingerprints is the commit (when the ref is one) and the SHA-256 of the two files.
+fingerprints is the commit (when the ref is one) and the SHA-256 of the two files. A local directory
+(``upstream.fingerprints_from``) is recorded with the commit its ``SOURCE`` file names, if it has one
+(as ../shared/data/ooni-fingerprints does), else as ``local``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from ooni_ingest.http import FetchError, HttpClient
 FILES = ("fingerprints_dns.csv", "fingerprints_http.csv")
 HEADER_START = "name,scope,other_names,location_found,pattern_type,pattern"
 COMMIT_RE = re.compile(r"[0-9a-f]{40}")
+SOURCE_FILE = "SOURCE"   # a copy made by hand says where it came from: "... commit <40 hex> ..."
+_NOTED_COMMIT_RE = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{40}(?![0-9A-Za-z])")
 
 
 class FingerprintSourceError(RuntimeError):
@@ -36,7 +40,7 @@ class FingerprintSourceError(RuntimeError):
 class FingerprintFiles:
     directory: Path        # holds fingerprints_dns.csv and fingerprints_http.csv
     ref: str               # the ref asked for: a commit, a branch or tag, or "local"
-    commit: str | None     # the commit, when the ref is one
+    commit: str | None     # the commit, when the ref is one or a local copy's SOURCE file names it
     sha256: str            # of the two files, in FILES order
     origin: str            # "network", "cache" or "local"
     note: str = ""         # why a cached copy was used, if it was
@@ -65,8 +69,22 @@ def check_csv(name: str, content: bytes, where: str) -> None:
         raise FingerprintSourceError(f"{where}: {name} is not OONI's fingerprint CSV (it starts with {first!r})")
 
 
+def commit_noted_in(directory: Path) -> str | None:
+    """The upstream commit a local copy's ``SOURCE`` file names, if it names one."""
+    try:
+        text = (directory / SOURCE_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = _NOTED_COMMIT_RE.search(text)
+    return match.group(0).lower() if match else None
+
+
 def local_fingerprints(directory: Path | str) -> FingerprintFiles:
-    """A directory holding the two CSVs (settings.upstream.fingerprints_from: offline runs, the demo)."""
+    """A directory holding the two CSVs (settings.upstream.fingerprints_from: offline runs, the demo).
+
+    The version is the commit its SOURCE file names (so reports say which upstream rules were used)
+    with the SHA-256 of the files as they are here; without a SOURCE file, ``local`` and the SHA-256.
+    """
     directory = Path(directory)
     contents = []
     for name in FILES:
@@ -76,7 +94,7 @@ def local_fingerprints(directory: Path | str) -> FingerprintFiles:
         except OSError as exc:
             raise FingerprintSourceError(f"{path}: {exc.strerror or exc}") from None
         check_csv(name, contents[-1], str(path))
-    return FingerprintFiles(directory, "local", None, _digest(contents), "local")
+    return FingerprintFiles(directory, "local", commit_noted_in(directory), _digest(contents), "local")
 
 
 def _ref_file(cache: Path, ref: str) -> Path:

@@ -97,5 +97,43 @@ def test_giving_up_after_bounded_retries(tmp_path: Path) -> None:
 def test_local_directory(tmp_path: Path, fingerprints_dir: Path) -> None:
     got = local_fingerprints(fingerprints_dir)
     assert got.origin == "local" and len(got.sha256) == 64
+    # The shared copy's SOURCE file names the upstream commit: the version says which rules these are.
+    assert got.commit and got.commit in (fingerprints_dir / "SOURCE").read_text()
+    assert got.version == f"{got.commit}@sha256:{got.sha256[:12]}"
     with pytest.raises(FingerprintSourceError, match=r"fingerprints_dns\.csv"):
         local_fingerprints(tmp_path)
+
+
+def local_copy(root: Path, source: str | None) -> Path:
+    root.mkdir()
+    (root / FILES[0]).write_bytes(DNS)
+    (root / FILES[1]).write_bytes(HTTP)
+    if source is not None:
+        (root / "SOURCE").write_text(source, encoding="utf-8")
+    return root
+
+
+def test_a_local_copys_source_file_names_its_upstream_commit(tmp_path: Path) -> None:
+    noted = local_fingerprints(local_copy(tmp_path / "noted", f"ooni/blocking-fingerprints commit {COMMIT} (2024-10-20)\n"))
+    assert noted.commit == COMMIT and noted.ref == "local" and noted.origin == "local"
+    # The same bytes fetched at that commit give the same version: the SHA-256 says the copy is unchanged.
+    with LoopbackServer(serve({FILES[0]: DNS, FILES[1]: HTTP})) as server:
+        fetched = fetch_fingerprints(server.url, COMMIT, tmp_path / "cache", client=client())
+    assert noted.version == fetched.version == f"{COMMIT}@sha256:{fetched.sha256[:12]}"
+
+    for name, source in (("none", None), ("vague", "copied from GitHub by hand\n"), ("digest", "sha256 " + "ab" * 32)):
+        unknown = local_fingerprints(local_copy(tmp_path / name, source))
+        assert unknown.commit is None and unknown.version == f"local@sha256:{noted.sha256[:12]}", name
+
+
+def test_sync_records_the_commit_of_a_local_copy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pipelines.cli import main as imap
+    from warehouse.db import connect
+
+    directory = local_copy(tmp_path / "copy", f"commit {COMMIT}\n")
+    db = str(tmp_path / "w.duckdb")
+    assert imap(["fingerprints", "sync", "--fingerprints-from", str(directory), "--db", db]) == 0
+    assert f"OONI fingerprints {COMMIT}@sha256:" in capsys.readouterr().out
+    with connect(db) as con:
+        refs = con.execute("SELECT DISTINCT origin_ref FROM fingerprints WHERE origin = 'ooni'").fetchall()
+    assert [ref for (ref,) in refs] == [local_fingerprints(directory).version]

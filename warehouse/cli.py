@@ -237,7 +237,10 @@ def run_fingerprints_sync(args: argparse.Namespace) -> int:
         return _error("fingerprints sync", str(exc))
     finally:
         con.close()
-    print(f"OONI fingerprints {files.version} ({files.origin}{': ' + files.note if files.note else ''})")
+    where = f"local copy {files.directory}" if files.origin == "local" else files.origin
+    if files.origin == "local" and not files.commit:
+        where += ", no SOURCE file naming its upstream commit"
+    print(f"OONI fingerprints {files.version} ({where}{': ' + files.note if files.note else ''})")
     print(f"Local fingerprint file {result.local_ref}; {result.fingerprints} fingerprints, {result.networks} networks "
           f"loaded into {settings.paths.db_path}")
     for reason, count in sorted(result.skipped.items()):
