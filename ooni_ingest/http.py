@@ -2,7 +2,8 @@
 
 Policy: 429 waits for the server's Retry-After (or an exponential backoff) and tries again; 5xx,
 timeouts, resets and bodies cut short are retried with exponential backoff and jitter, at most
-`max_retries` times; other 4xx fail at once. A download is written to `<target>.part`, resumed with
+`max_retries` times; a host name that does not resolve is tried twice (no network, usually); other
+4xx fail at once. A download is written to `<target>.part`, resumed with
 a Range request after an interruption, checked against the expected size, then renamed into place,
 so the cache only ever holds complete files and a finished file is never fetched again.
 """
@@ -31,6 +32,22 @@ RETRYABLE_EXCEPTIONS = (
     urllib3.exceptions.ProtocolError,
     urllib3.exceptions.ReadTimeoutError,
 )
+
+
+def _name_did_not_resolve(exc: BaseException) -> bool:
+    """Whether a connection error comes from a failed host name lookup (urllib3's NameResolutionError)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, urllib3.exceptions.NameResolutionError):
+            return True
+        pending += [current.__cause__, current.__context__, getattr(current, "reason", None),
+                    *(arg for arg in current.args if isinstance(arg, BaseException))]
+    return False
 
 
 class FetchError(RuntimeError):
@@ -92,6 +109,10 @@ class HttpClient:
                 problem, wait = str(exc), exc.wait
             except RETRYABLE_EXCEPTIONS as exc:
                 problem, wait = f"{type(exc).__name__}: {exc}", None
+                # A host name that does not resolve means no network (or no DNS) far more often
+                # than a passing fault: one more try, not the whole backoff of a busy server.
+                if number >= 1 and _name_did_not_resolve(exc):
+                    raise FetchError(url, f"the host name did not resolve (no network or no DNS?): {problem}") from None
             if number == self.max_retries:
                 raise FetchError(url, f"gave up after {self.max_retries + 1} attempts; last: {problem}")
             if wait is None:

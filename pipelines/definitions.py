@@ -17,6 +17,7 @@ import dagster as dg
 
 from pipelines import assets as assets_package
 from pipelines.automation import apply_automation
+from pipelines.console_logger import imap_console_logger
 from pipelines.instance_tuning import relax_local_run_history_durability
 from pipelines.partitions import allow_open_periods
 from pipelines.resources import build_resources
@@ -49,6 +50,8 @@ def build_definitions(settings: Settings | None = None, overrides: dict[str, obj
         schedules=_collect(modules, "SCHEDULES"),
         sensors=[*_collect(modules, "SENSORS"), *automation_sensors],
         resources=build_resources(settings, overrides),
+        # Dagster's own console for runs launched from the UI; imap's for the commands (execution.py).
+        loggers={**dg.default_loggers(), "imap_console": imap_console_logger},
     )
 
 

@@ -91,8 +91,9 @@ class GraphRunner:
         self, settings: Settings, overrides: dict[str, object] | None = None, *, log_level: str = "WARNING"
     ) -> None:
         self.settings = settings
-        # The console shows warnings and errors only; every event is in the run's log in `imap ui`.
-        self.run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+        # The console shows warnings (a paragraph each) and leaves failures to the command, which
+        # names the step and its error in one line; every event is in the run's log in `imap ui`.
+        self.run_config = {"loggers": {"imap_console": {"config": {"log_level": log_level}}}}
         self.instance = prepare_instance(settings)
         self.definitions = build_definitions(settings, overrides)
 

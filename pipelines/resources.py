@@ -26,8 +26,14 @@ class WarehouseResource(DuckDBResource):
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         with self.get_connection() as con:
-            apply_schema(con)
-            yield con
+            # Closed here even when the step fails: dagster-duckdb's context manager skips its close
+            # on an error, and the open connection (with its own configuration) then keeps the file
+            # from being opened again in this process, e.g. for `imap ingest`'s summary.
+            try:
+                apply_schema(con)
+                yield con
+            finally:
+                con.close()
 
 
 class ImapSettingsResource(dg.ConfigurableResource):

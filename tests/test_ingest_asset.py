@@ -102,3 +102,16 @@ def test_imap_ingest_rejects_bad_ranges(capsys) -> None:
     assert "before --start" in capsys.readouterr().err
     assert imap(["ingest", "--start", "2024-03-01", "--end", "2024-03-01", "--source", "/no/such/dir"]) == 2
     assert "no such directory" in capsys.readouterr().err
+
+
+def test_a_failed_ingest_ends_with_one_clear_error_and_the_summary(tmp_path: Path, monkeypatch, capfd) -> None:
+    # .invalid never resolves: the bucket unreachable, as on a machine without network.
+    monkeypatch.setenv("IMAP_S3_ENDPOINT", "http://imap-test.invalid")
+    db = tmp_path / "offline.duckdb"
+    argv = ["ingest", "--start", "2024-03-01", "--end", "2024-03-01", "--source", "s3", "--db", str(db)]
+    assert imap(argv) == 1
+    out, err = capfd.readouterr()
+    assert "Stored: 0 measurements" in out
+    assert "imap ingest: error: ingest_job [2024-03-01..2024-03-01] failed" in err
+    assert "step ooni_measurements: FetchError" in err and "did not resolve" in err
+    assert "Traceback" not in err and "Stack Trace" not in err and "Not executing" not in err

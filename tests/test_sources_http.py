@@ -130,3 +130,11 @@ def test_size_mismatch_is_not_accepted(tmp_path: Path) -> None:
         with pytest.raises(FetchError, match="the listing says 99"):
             http.download(server.url + "/obj", tmp_path / "obj", expected_size=99)
     assert not (tmp_path / "obj").exists()
+
+
+def test_a_host_that_does_not_resolve_is_tried_twice_not_the_whole_backoff() -> None:
+    # .invalid never resolves (RFC 6761): what a machine without network or DNS sees for any host.
+    http, waits = client(max_retries=5)
+    with pytest.raises(FetchError, match="did not resolve"):
+        http.get("http://imap-test.invalid/")
+    assert len(waits) == 1
