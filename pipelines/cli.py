@@ -12,6 +12,8 @@ import importlib
 import sys
 import warnings
 
+from warehouse.settings import SettingsError
+
 # Modules exposing `register(subparsers)`. Order is the order of `imap --help`.
 COMMAND_MODULES = (
     "pipelines.commands.run",       # demo, run, ui
@@ -58,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"imap {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except SettingsError as exc:  # imap.toml, $IMAP_CONFIG or an IMAP_* variable: names which
+        print(f"imap {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

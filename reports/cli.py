@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from warehouse.cli_common import add_db_option
+from warehouse.periods import reporting_year
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "is opened read-only; its period must have been ingested and classified (`imap run`)."
         ),
     )
-    parser.add_argument("--year", type=int, required=True, help="reporting year, e.g. 2024")
+    parser.add_argument("--year", type=reporting_year, required=True, help="reporting year, e.g. 2024")
     parser.add_argument(
         "--period-start-month",
         type=int,

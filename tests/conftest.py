@@ -41,6 +41,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         "IMAP_CONFIG", "IMAP_TEST_LISTS_FROM", "IMAP_FINGERPRINTS_FROM", "IMAP_AUTOMATION", "DAGSTER_HOME",
     ):
         monkeypatch.delenv(variable, raising=False)
+    # An empty configuration of the test's own, so the developer's imap.toml is not read.
+    (tmp_path / "no-imap.toml").touch()
     monkeypatch.setenv("IMAP_CONFIG", str(tmp_path / "no-imap.toml"))
     monkeypatch.setenv("IMAP_DB", str(tmp_path / "imap.duckdb"))
     monkeypatch.setenv("IMAP_CACHE_DIR", str(tmp_path / "cache"))

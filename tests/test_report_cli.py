@@ -50,8 +50,10 @@ def test_period_without_data_is_an_error(warehouse_file: Path, tmp_path: Path,
 
 
 def test_bad_year_is_rejected(warehouse_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", "--year", "1999", "--db", str(warehouse_file)]) == 2
-    assert "year out of range" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:     # argparse: a usage error, before anything is opened
+        main(["report", "--year", "1999", "--db", str(warehouse_file)])
+    assert exited.value.code == 2
+    assert "1999 is not a reporting year" in capsys.readouterr().err
 
 
 def test_evidence_links_must_be_https(warehouse_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

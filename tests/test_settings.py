@@ -35,7 +35,7 @@ def test_unknown_or_mistyped_settings_are_named(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(SettingsError, match=r"ingest\.countyr"):
         load_settings(project_dir=tmp_path)
     config.write_text("[thresholds]\nmin_days = 'two'\n")
-    with pytest.raises(SettingsError, match=r"thresholds\.min_days must be a int"):
+    with pytest.raises(SettingsError, match=r"thresholds\.min_days must be an integer"):
         load_settings(project_dir=tmp_path)
     config.write_text("[thresholds\n")
     with pytest.raises(SettingsError, match=r"imap\.toml"):
@@ -47,3 +47,25 @@ def test_as_dict_is_plain(tmp_path: Path) -> None:
     assert values["thresholds"]["confidence"] == ClassificationThresholds().confidence
     assert isinstance(values["thresholds"]["excluded_network_kinds"], list)
     assert isinstance(values["paths"]["db_path"], str)
+
+
+def test_a_missing_config_file_and_a_bad_setting_are_one_line_errors(tmp_path, monkeypatch, capsys) -> None:
+    from pipelines.cli import main as imap
+
+    monkeypatch.setenv("IMAP_CONFIG", str(tmp_path / "missing.toml"))
+    assert imap(["export", "verdicts", "--year", "2024", "--db", str(tmp_path / "w.duckdb")]) == 2
+    assert "$IMAP_CONFIG names" in capsys.readouterr().err
+    (tmp_path / "imap.toml").write_text('[ingest]\ncountri = "KH"\n')
+    monkeypatch.setenv("IMAP_CONFIG", str(tmp_path / "imap.toml"))
+    assert imap(["run", "--year", "2024", "--db", str(tmp_path / "w.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("imap run: error: ") and "unknown setting ingest.countri" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("year", ["24", "99999", "twenty"])
+def test_years_outside_the_reporting_range_are_usage_errors(year: str, capsys) -> None:
+    from pipelines.cli import main as imap
+
+    with pytest.raises(SystemExit) as exited:
+        imap(["export", "verdicts", "--year", year])
+    assert exited.value.code == 2 and "argument --year" in capsys.readouterr().err

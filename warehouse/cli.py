@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from warehouse.cli_common import add_country_option, add_db_option, settings_from_args
+from warehouse.periods import reporting_year
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -24,7 +25,7 @@ def _error(command: str, message: str, status: int = EXIT_ERROR) -> int:
 
 
 def _add_year_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--year", type=int, required=True, help="reporting year, e.g. 2024")
+    parser.add_argument("--year", type=reporting_year, required=True, help="reporting year, e.g. 2024")
     parser.add_argument(
         "--period-start-month", type=int, choices=(1, 7), default=None,
         help="1: calendar year (default); 7: July of the year before to June of --year (the iMAP reports)",

@@ -249,7 +249,9 @@ def _coerce(section: str, name: str, current: Any, value: Any, origin: str) -> A
         if isinstance(current, float):
             return float(value)
     except (TypeError, ValueError) as exc:
-        raise SettingsError(f"{origin}: {section}.{name} must be a {type(current).__name__}, got {value!r}") from exc
+        kind = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}.get(
+            type(current).__name__, f"a {type(current).__name__}")
+        raise SettingsError(f"{origin}: {section}.{name} must be {kind}, got {value!r}") from exc
     return str(value)
 
 
@@ -273,6 +275,8 @@ def load_settings(overrides: dict[str, Any] | None = None, project_dir: Path | N
     settings = Settings(paths=Paths.under(project_dir))
 
     config_file = Path(os.environ.get("IMAP_CONFIG", project_dir / "imap.toml"))
+    if os.environ.get("IMAP_CONFIG") and not config_file.is_file():
+        raise SettingsError(f"$IMAP_CONFIG names {config_file}, which is not a file")
     if config_file.is_file():
         try:
             data = tomllib.loads(config_file.read_text(encoding="utf-8"))

@@ -6,6 +6,8 @@ import argparse
 import sys
 from datetime import date
 
+from warehouse.periods import iso_day
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `imap synth` to `imap`."""
@@ -23,8 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     synth.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     synth.add_argument("--measurements", type=int, default=20_000, help="number of measurements (default 20000)")
     synth.add_argument("--year", type=int, default=2024, help="calendar year measured (default 2024)")
-    synth.add_argument("--start", type=date.fromisoformat, help="first measurement day YYYY-MM-DD (overrides --year)")
-    synth.add_argument("--end", type=date.fromisoformat, help="last measurement day YYYY-MM-DD (overrides --year)")
+    synth.add_argument("--start", type=iso_day, help="first measurement day YYYY-MM-DD (overrides --year)")
+    synth.add_argument("--end", type=iso_day, help="last measurement day YYYY-MM-DD (overrides --year)")
     synth.add_argument("--country", default="KH", help="probe_cc written into measurements (default KH)")
     synth.add_argument("--layout", choices=("bucket", "oonidata", "plain"), default="bucket",
                        help="bucket: raw/YYYYMMDD/HH/CC/webconnectivity/*.jsonl.gz (default); oonidata: "

@@ -9,15 +9,10 @@ from datetime import date, timedelta
 
 from pipelines.cli import CommandError
 from warehouse.cli_common import add_country_option, add_db_option, overrides_from_args
+from warehouse.periods import iso_day
 
 INGEST_JOB = "ingest_job"
 
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,8 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "are skipped and counted by reason; re-running a day replaces it."
         ),
     )
-    ingest.add_argument("--start", type=_day, required=True, metavar="DATE", help="first day, YYYY-MM-DD")
-    ingest.add_argument("--end", type=_day, required=True, metavar="DATE", help="last day, YYYY-MM-DD (inclusive)")
+    ingest.add_argument("--start", type=iso_day, required=True, metavar="DATE", help="first day, YYYY-MM-DD")
+    ingest.add_argument("--end", type=iso_day, required=True, metavar="DATE", help="last day, YYYY-MM-DD (inclusive)")
     add_country_option(ingest)
     ingest.add_argument(
         "--source",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipelines.cli import CommandError
 from warehouse.cli_common import add_country_option, add_db_option, overrides_from_args
+from warehouse.periods import reporting_year
 
 # Jobs of the code location, one per partition type (see pipelines/assets/jobs.py).
 REFERENCE_JOB = "reference_job"
@@ -45,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "verdicts and render the report. Each stage is a Dagster run visible in `imap ui`."
         ),
     )
-    run.add_argument("--year", type=int, required=True, help="reporting year, e.g. 2024")
+    run.add_argument("--year", type=reporting_year, required=True, help="reporting year, e.g. 2024")
     run.add_argument(
         "--period-start-month",
         type=int,
