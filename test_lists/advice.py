@@ -17,7 +17,14 @@ from test_lists.dates import read_date
 from test_lists.findings import Finding
 from test_lists.legend import Legend
 from test_lists.rules import GLOBAL_LIST_NAME, VALID_URL, is_valid_date
-from test_lists.urls import hostname_of, is_placeholder_host, is_root, variant_key, without_www
+from test_lists.urls import (
+    hostname_of,
+    is_placeholder_host,
+    is_root,
+    variant_difference,
+    variant_key,
+    without_www,
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,8 @@ def row_warnings(listfile: ListFile, legend: Legend, refs: References,
         host = hostname_of(url)
         for other in _near_duplicates(url, row.line, own, refs)[:1]:
             warn("near-duplicate", f"near-duplicate of {other.describe()}", url,
-                 "it differs only in http/https, www. or a trailing slash: keep one unless both are meant to be tested")
+                 f"it differs only in {variant_difference(url, other.url)}: "
+                 "keep one unless both are meant to be tested")
         root = None
         if host and not is_root(url):
             site = without_www(host)

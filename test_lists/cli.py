@@ -126,13 +126,17 @@ def _fetcher(settings: Any) -> Any:
 
 def _workspace(args: argparse.Namespace) -> Any:
     """The synced upstream plus the local list; syncs once if nothing is cached. Raises SyncError."""
-    from test_lists.sync import ensure_snapshot
+    from test_lists.sync import SyncError, ensure_snapshot
     from test_lists.workspace import Workspace, local_list_path
 
     settings = _settings(args)
     upstream = settings.upstream
-    snapshot, fetched = ensure_snapshot(settings.paths.cache_dir, upstream.test_lists_base_url, upstream.test_lists_ref,
-                                        upstream.test_lists_from, fetcher=_fetcher(settings))
+    try:
+        snapshot, fetched = ensure_snapshot(settings.paths.cache_dir, upstream.test_lists_base_url,
+                                            upstream.test_lists_ref, upstream.test_lists_from,
+                                            fetcher=_fetcher(settings))
+    except SyncError as exc:
+        raise SyncError(_nothing_cached(exc, upstream.test_lists_from)) from exc
     if fetched:
         print(f"imap testlist: no upstream lists cached yet; synced {snapshot.describe()}", file=sys.stderr)
     local_path = getattr(args, "file", None) or local_list_path(settings.paths.project_dir)
@@ -140,6 +144,20 @@ def _workspace(args: argparse.Namespace) -> Any:
     if workspace.legend.problems:
         raise ValueError(f"upstream legend unusable: {workspace.legend.problems[0].format()}")
     return workspace
+
+
+def _nothing_cached(exc: Exception, from_dir: str) -> str:
+    """Why there are no upstream lists to work with, and the offline way to get them."""
+    from test_lists.legend import LEGEND_FILE
+
+    files = f"kh.csv, global.csv and the category legend {LEGEND_FILE}"
+    if from_dir:
+        return (f"upstream's lists ({files}) are not cached, and copying them from {from_dir} "
+                f"(IMAP_TEST_LISTS_FROM or upstream.test_lists_from) failed: {exc}\n"
+                f"    hint: point it at a copy of citizenlab/test-lists: a clone, or a directory holding {files}")
+    return (f"upstream's lists ({files}) are not cached, and downloading them failed: {exc}\n"
+            "    hint: without network, sync from a copy of citizenlab/test-lists (a clone, or a directory "
+            "holding those three files): imap testlist sync --from DIR, or set IMAP_TEST_LISTS_FROM=DIR")
 
 
 def _open_workspace(args: argparse.Namespace, needs: str) -> Any:
@@ -200,7 +218,9 @@ def handle_lint(args: argparse.Namespace) -> int:
         try:
             workspace = _workspace(args)
         except (SyncError, ValueError) as exc:
-            return _fail(f"cannot lint without upstream's legend: {exc}")
+            return _fail(f"cannot lint without upstream's category legend: {exc}"
+                         + ("; or name the files: imap testlist lint --legend PATH --global PATH FILE"
+                            if isinstance(exc, SyncError) else ""))
         context = LintContext(legend or workspace.legend, global_list or workspace.global_list,
                               [] if args.upstream else [workspace.kh])
         if args.upstream:
@@ -349,8 +369,8 @@ def handle_export(args: argparse.Namespace) -> int:
     for finding in result.errors:
         print(finding.format(), file=sys.stderr)
     if result.text is None:
-        return _fail(f"not exported: {len(result.errors)} error(s) in the project's entries would fail upstream CI; "
-                     "fix them (imap testlist fix, or by hand) and export again", 1)
+        return _fail(f"not exported: {len(result.errors)} error(s) in {workspace.local_path} would fail upstream CI "
+                     "or leave entries out; fix them (imap testlist fix, or by hand) and export again", 1)
     for finding in result.upstream_errors:
         print(f"upstream's own row: {finding.format()}", file=sys.stderr)
     for entry in result.entries:

@@ -4,8 +4,10 @@ The export is upstream's kh.csv with the project's entries applied: an entry for
 kh.csv replaces that row where it stands, a new URL is appended at the end (where upstream's web
 editor puts new rows; `--sort` sorts instead), and every other upstream row is written back byte for
 byte, so the pull request's diff shows exactly the project's changes. URLs already on global.csv
-cannot go on a country list (upstream rule) and are left out, with a note. The result is linted with
-upstream's rules before it is written: the export refuses rather than produce a file CI would reject.
+cannot go on a country list (upstream rule) and are left out, with a note. The export refuses when
+the project's file has any other error upstream's lint would report (a short row, a URL twice...),
+and the result is linted with upstream's rules before it is written: it refuses rather than produce
+a file CI would reject, or one that silently lacks some of the project's rows.
 """
 
 from __future__ import annotations
@@ -70,6 +72,11 @@ def diff(local: ListFile, kh: ListFile, global_list: ListFile | None) -> list[Di
     return entries
 
 
+# Errors in the project's file that do not stop an export: the entry is left out of it instead
+# (a URL on global.csv) or there is nothing to export yet (an empty file).
+LEFT_OUT_RULES = ("duplicate-url-global", "empty-file")
+
+
 @dataclass
 class Export:
     text: str | None  # the upstream-ready kh.csv, None when refused
@@ -106,8 +113,18 @@ def export(local: ListFile, kh: ListFile, global_list: ListFile | None, legend: 
     written = {mine.fields[0]: mine.line for mine in wanted.values()}
     ours_by_line = {record.line: written[record.url] for record in exported.rows
                     if record.url in written and len(record.fields) == COLUMNS and record.fields == local_rows[record.url].fields}
-    found = upstream_errors(exported, legend, global_urls(global_list) if global_list is not None else set())
-    mine_errors = [Finding(local.path, ours_by_line[f.line], f.rule, f.severity, f.message, f.value, f.hint)
-                   for f in found if f.line in ours_by_line]
+    on_global = global_urls(global_list) if global_list is not None else set()
+    found = upstream_errors(exported, legend, on_global)
+    # Every error in the project's own file counts, not only those on rows that reach the export: a
+    # short row or a second entry for a URL would otherwise vanish from the pull request unnoticed.
+    # URLs on global.csv are the one exception: they are left out on purpose, and said so.
+    mine_errors = [f for f in upstream_errors(local, legend, on_global)
+                   if f.rule not in LEFT_OUT_RULES and f.severity == "error"]
+    for f in found:
+        if f.line in ours_by_line:
+            mapped = Finding(local.path, ours_by_line[f.line], f.rule, f.severity, f.message, f.value, f.hint)
+            if mapped not in mine_errors:
+                mine_errors.append(mapped)
+    mine_errors.sort(key=lambda f: f.line)
     theirs = [f for f in found if f.line not in ours_by_line]
     return Export(None if mine_errors else text, entries, mine_errors, theirs)

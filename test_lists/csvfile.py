@@ -39,6 +39,30 @@ class Record:
     def url(self) -> str:
         return self.fields[0] if self.fields else ""
 
+    def unclosed_quote(self) -> list[int]:
+        """The lines a quote left open on this record's first line swallowed, or [] if none did.
+
+        A record only goes on past its first line when a ``"`` opened there is still open at the end
+        of it. That is how a note with a line break is stored, so it counts as a stray quote only
+        when the record came out short of fields (the quote took in the commas), or when a swallowed
+        line reads as a row of its own (six fields or more, starting with http): an entry that would
+        vanish.
+        """
+        if self.end_line == self.line:
+            return []
+        swallowed = list(range(self.line + 1, self.end_line + 1))
+        if len(self.fields) < COLUMNS or any(_looks_like_row(text) for text in self.raw.split("\n")[1:]):
+            return swallowed
+        return []
+
+    def quote_never_closed(self) -> bool:
+        """Whether a quote in this record is still open at its end (then it runs to the end of the file)."""
+        try:
+            list(csv.reader(io.StringIO(self.raw + "\n"), strict=True))
+        except csv.Error:
+            return True
+        return False
+
 
 @dataclass
 class ListFile:
@@ -110,6 +134,14 @@ def read(path: Path | str) -> ListFile:
                                                       f"cannot read: {exc.strerror or exc}")],
                         decoded_cleanly=False)
     return parse(data, str(path))
+
+
+def _looks_like_row(text: str) -> bool:
+    try:
+        fields = next(csv.reader([text]), [])
+    except csv.Error:
+        return False
+    return len(fields) >= COLUMNS and fields[0].strip().lower().startswith(("http://", "https://"))
 
 
 def _clip(text: str, limit: int = 120) -> str:

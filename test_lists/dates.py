@@ -6,12 +6,14 @@ says the file is day-first (`fix --day-first`); otherwise it is reported and lef
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 from dataclasses import dataclass
 
 _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ][0-9:.+\-Z]*)?")
 _XYZ = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+ISO_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -47,3 +49,20 @@ def read_date(text: str, *, day_first: bool = False) -> DateReading:
     else:
         return DateReading(None, "ambiguous")
     return DateReading(iso, form) if iso else DateReading(None, "unknown")
+
+
+def why_not_a_date(text: str) -> str | None:
+    """Why a year-month-day date such as 2024-02-30 names no day of the calendar, or None (a real
+    day, or not written year first: then the problem is the form, not the day)."""
+    match = _YMD.fullmatch(text.strip())
+    if not match:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if _real(year, month, day):
+        return None
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
+        return f"there is no year {year}"
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    return f"{calendar.month_name[month]} {year} has {days} days"

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from test_lists import csvfile
 from test_lists.advice import References, UrlIndex, row_warnings
 from test_lists.csvfile import HEADER, ListFile
-from test_lists.dates import read_date
+from test_lists.dates import ISO_FORM, read_date, why_not_a_date
 from test_lists.findings import Finding
 from test_lists.legend import Legend
 from test_lists.rules import BAD_CHARS, check_row, global_urls, notes_problem, url_problem
-from test_lists.urls import normalize_new_url, variant_key
+from test_lists.urls import normalize_new_url, variant_difference, variant_key
 
 
 class AddRefused(ValueError):
@@ -56,6 +56,10 @@ def _date(value: str | None, today: datetime.date, notes: list[str]) -> str:
     if not value:
         return today.isoformat()
     reading = read_date(value)
+    reason = why_not_a_date(value)
+    if reason:
+        form = "" if ISO_FORM.fullmatch(value) else "; write YYYY-MM-DD"
+        raise AddRefused(f"date {value!r} is not a real date ({reason}){form}")
     if reading.iso is None:
         raise AddRefused(f"date {value!r} is not a date imap can read for certain; write YYYY-MM-DD")
     if reading.iso != value:
@@ -86,8 +90,8 @@ def _refuse_duplicates(url: str, local: ListFile, kh: ListFile | None, global_li
     key = variant_key(url)
     near = [loc for index in indexes for loc in index.variants.get(key or "", []) if loc.url != url]
     if near and not force:
-        raise AddRefused(f"{url} is a near-duplicate of {near[0].describe()} (differs only in http/https, "
-                         "www. or a trailing slash); add it with --force if both should be tested")
+        raise AddRefused(f"{url} is a near-duplicate of {near[0].describe()} (differs only in "
+                         f"{variant_difference(url, near[0].url)}); add it with --force if both should be tested")
     return overridden
 
 
@@ -99,6 +103,12 @@ def add_entry(local: ListFile, legend: Legend, url: str, category: str, *, notes
     unreadable = [p for p in local.problems if p.rule != "empty-file"]
     if unreadable:
         raise AddRefused(f"{local.path} line {unreadable[0].line}: {unreadable[0].message}; fix the file first")
+    for row in local.rows:
+        swallowed = row.unclosed_quote()
+        if swallowed:  # the new row could end up inside that quote too
+            raise AddRefused(f"{local.path} line {row.line}: a quote opened there is not closed on that line, so "
+                             f"lines {swallowed[0]}-{swallowed[-1]} were read into the same record; close the quote "
+                             f"first (imap testlist lint {local.path} shows it)")
     applied: list[str] = []
     new_url = normalize_new_url(url)
     if new_url != url:
@@ -126,9 +136,15 @@ def add_entry(local: ListFile, legend: Legend, url: str, category: str, *, notes
     text = csvfile.render(lines)
     updated = csvfile.parse(text.encode("utf-8"), local.path)
     new_row = updated.rows[-1]
+    if new_row.raw != lines[-1]:  # an unclosed quote before it took the new row in
+        raise AddRefused(f"{local.path} line {new_row.line}: a quote opened there is never closed, so the new entry "
+                         "would be read into that row; close the quote first "
+                         f"(imap testlist lint {local.path} shows it)")
     errors = check_row(local.path, new_row, legend, global_urls(global_list) if global_list else set(), {})
     if errors:  # the checks above should make this impossible; never write a row upstream rejects
-        raise AddRefused("; ".join(f"{e.message}: {e.value!r}" for e in errors))
+        raise AddRefused(f"{local.path} line {new_row.line}: the new row would read back as "
+                         + "; ".join(f"{e.message}: {e.value!r}" for e in errors)
+                         + f" (run imap testlist lint {local.path})")
     refs = References()
     if global_list is not None:
         refs.global_index = UrlIndex.of(global_list)

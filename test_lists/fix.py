@@ -5,7 +5,8 @@ spaces, the legend's description for a valid code, a code for an unmistakable ca
 date for an unambiguous one, line breaks in notes turned into spaces, upper-case header names. The
 only rows removed are exact copies of an earlier row (after fixing) and blank lines. Rows that
 cannot be fixed (wrong column count, unknown category, ambiguous date, ...) are kept verbatim and
-reported. Untouched rows are written back byte for byte, so the diff shows only the fixes.
+reported, and so is a record a stray quote ran on into the next lines (its lines are not joined:
+they may be rows). Untouched rows are written back byte for byte, so the diff shows only the fixes.
 
 A file that cannot be read completely (not UTF-8, or CSV the parser rejects) is never rewritten.
 """
@@ -115,6 +116,9 @@ def fix_listfile(listfile: ListFile, legend: Legend, *, sort: bool = False, day_
             changes.append(Change(record.line, "removed a blank line"))
             continue
         fields = record.fields
+        if record.unclosed_quote():  # joining its lines would turn the rows it swallowed into text
+            out.append((fields, record.raw))
+            continue
         if len(fields) > COLUMNS and not "".join(fields[COLUMNS:]).strip():
             changes.append(Change(record.line, f"removed {len(fields) - COLUMNS} empty trailing field(s)"))
             fields = fields[:COLUMNS]

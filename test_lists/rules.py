@@ -28,6 +28,7 @@ import re
 from urllib.parse import urlparse
 
 from test_lists.csvfile import COLUMNS, HEADER, ListFile, Record
+from test_lists.dates import ISO_FORM, why_not_a_date
 from test_lists.findings import Finding
 from test_lists.legend import Legend
 
@@ -96,6 +97,15 @@ def _url_hint(detail: str) -> str:
     }[detail]
 
 
+def _date_hint(value: str) -> str:
+    reason = why_not_a_date(value)
+    if reason is None:
+        return "dates are YYYY-MM-DD"
+    if ISO_FORM.fullmatch(value):
+        return f"{value} is not a real date ({reason})"
+    return f"{value.strip()} is not a real date ({reason}); dates are written YYYY-MM-DD"
+
+
 def check_header(listfile: ListFile) -> list[Finding]:
     header = listfile.header
     if header is None or header.fields == HEADER:
@@ -112,11 +122,27 @@ def check_row(path: str, row: Record, legend: Legend, global_list_urls: set[str]
     def error(rule: str, message: str, value: str, hint: str = "") -> Finding:
         return Finding(path, line, rule, "error", message, value, hint)
 
+    found = []
+    swallowed = row.unclosed_quote()
+    if swallowed:
+        # Upstream reports this record as one row (usually Invalid Column Number) and never sees the
+        # rows the quote swallowed; say where the quote is, and which lines went missing.
+        lines = f"line {swallowed[0]}" if len(swallowed) == 1 else f"lines {swallowed[0]}-{swallowed[-1]}"
+        found.append(error("unclosed-quote", f"a quote opened on line {line} is not closed on that line, "
+                           f"so {lines} {'was' if len(swallowed) == 1 else 'were'} read into one of its fields",
+                           row.raw.split("\n", 1)[0][:200],
+                           f'close the quote on line {line} (or remove it): a field quoted with " ends with " '
+                           f"on the same line; the rows on {lines} are not checked until then"))
+    elif len(row.fields) != COLUMNS and row.quote_never_closed():
+        found.append(error("unclosed-quote", f"a quote opened on line {line} is never closed", row.raw[:200],
+                           f'close the quote on line {line} (or remove it): a field quoted with " ends with " '
+                           "on the same line; anything added after this row would be read into it"))
+    if found and len(row.fields) != COLUMNS:
+        return found
     if len(row.fields) != COLUMNS:
         return [error("invalid-column-number", "Invalid Column Number", str(len(row.fields)),
                       f"a row has {COLUMNS} comma-separated fields; quote a field that contains a comma")]
     url, code, description, date_added, source, notes = row.fields
-    found = []
     detail = url_problem(url)
     if detail:
         found.append(error("invalid-url", f"Invalid URL ({detail})", url, _url_hint(detail)))
@@ -139,7 +165,7 @@ def check_row(path: str, row: Record, legend: Legend, global_list_urls: set[str]
     else:
         seen[url] = line
     if not is_valid_date(date_added):
-        found.append(error("invalid-date", "Invalid Date", date_added, "dates are YYYY-MM-DD"))
+        found.append(error("invalid-date", "Invalid Date", date_added, _date_hint(date_added)))
     if any(c in notes for c in BAD_CHARS):
         found.append(error("invalid-notes", "Invalid Notes", notes,
                            "no tabs, line breaks or backslashes in notes"))

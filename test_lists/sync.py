@@ -4,8 +4,9 @@ Over HTTPS, files are fetched from ``<test_lists_base_url>/<commit>/lists/<name>
 resolved to a commit through GitHub's commits API so that the three files come from one commit and
 the commit is recorded. If the branch cannot be resolved (API unreachable or rate-limited), the files
 are fetched at the branch and the snapshot says so. Every download is retried on 429, 5xx and
-broken connections with bounded backoff, checked for what it should contain, and published only
-when all three files are complete (see test_lists.upstream).
+broken connections with bounded backoff (a host name that does not resolve only once more: no
+network), checked for what it should contain, and published only when all three files are complete
+(see test_lists.upstream).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+import urllib3
 
 from test_lists.csvfile import decode
 from test_lists.legend import parse_legend
@@ -55,6 +57,10 @@ class Fetcher:
                 body = response.content
             except requests.RequestException as exc:
                 last = f"{type(exc).__name__}: {exc}"
+                # A name that does not resolve means no network or no DNS far more often than a
+                # passing fault: one more try, not a minute of backoff before saying so.
+                if attempt >= 1 and _name_did_not_resolve(exc):
+                    raise SyncError(f"{url}: the host name did not resolve (no network or no DNS?): {last}") from None
             else:
                 if response.status_code == 200:
                     return body
@@ -66,6 +72,21 @@ class Fetcher:
             if attempt < self.max_retries:
                 time.sleep(delay)
         raise SyncError(f"{url}: gave up after {self.max_retries + 1} attempts ({last})")
+
+
+def _name_did_not_resolve(exc: BaseException) -> bool:
+    """Whether a requests error comes from a failed host name lookup (urllib3's NameResolutionError)."""
+    pending: list[object] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, urllib3.exceptions.NameResolutionError):
+            return True
+        pending += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+    return False
 
 
 def _retry_after(response: requests.Response, default: float) -> float:

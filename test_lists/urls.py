@@ -101,3 +101,41 @@ def normalize_new_url(url: str) -> str:
         return url
     netloc = f"{host}:{port}" if port is not None else host
     return with_trailing_slash(parts._replace(scheme=parts.scheme.lower(), netloc=netloc).geturl())
+
+
+def _written_host(url: str) -> str:
+    """The host exactly as written in ``url`` (case and script kept), without port."""
+    rest = url.strip().split("://", 1)[-1]
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return netloc.rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
+
+
+def variant_difference(url: str, other: str) -> str:
+    """How two URLs with the same `variant_key` differ, in a volunteer's words."""
+    try:
+        a, b = urlsplit(url.strip()), urlsplit(other.strip())
+    except ValueError:
+        return "how it is written"
+    differences = []
+    if a.scheme.lower() != b.scheme.lower():
+        differences.append("http/https")
+    host_a, host_b = _written_host(url), _written_host(other)
+    if host_a.lower().startswith("www.") != host_b.lower().startswith("www."):
+        differences.append("www.")
+    bare_a, bare_b = without_www(host_a.lower()), without_www(host_b.lower())
+    if bare_a != bare_b:
+        if bare_a.isascii() != bare_b.isascii():
+            unicode_host, ascii_host = (bare_a, bare_b) if bare_b.isascii() else (bare_b, bare_a)
+            spelling = "punycode" if "xn--" in ascii_host else "ASCII"
+            differences.append(f"how the host is written: the same name in Unicode ({unicode_host}) and in "
+                               f"{spelling} ({ascii_host})")
+        else:
+            differences.append("how the host is written (the same name once converted to punycode)")
+    elif host_a != host_b and without_www(host_a) != without_www(host_b):
+        differences.append("upper/lower case in the host")
+    if a.path != b.path:
+        # before the host, whose description may run long
+        differences.insert(len(differences) - (bare_a != bare_b), "a trailing slash")
+    if not differences:
+        return "how it is written"
+    return ", ".join(differences[:-1]) + (" and " if len(differences) > 1 else "") + differences[-1]

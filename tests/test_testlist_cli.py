@@ -62,12 +62,26 @@ def test_from_wanting_a_site_to_an_upstream_ready_file(synced: Path, local: Path
     (["https://fine.example-synthetic.org/", "--category", "NOPE"], "unknown category 'NOPE'"),
     (["ftp://fine.example-synthetic.org/", "--category", "NEWS"], "Invalid URL (No match)"),
     (["https://fine.example-synthetic.org/", "--category", "NEWS", "--date", "05/03/2024"], "write YYYY-MM-DD"),
+    (["https://fine.example-synthetic.org/", "--category", "NEWS", "--date", "2024-02-30"],
+     "date '2024-02-30' is not a real date (February 2024 has 29 days)\n"),
+    (["https://fine.example-synthetic.org/", "--category", "NEWS", "--date", "2023/02/29"],
+     "date '2023/02/29' is not a real date (February 2023 has 28 days); write YYYY-MM-DD"),
     (["https://fine.example-synthetic.org/", "--category", "NEWS", "--notes", "a\\b"], "backslash"),
 ])
 def test_add_refuses_with_a_clear_message(synced: Path, local: Path, capsys, args, message) -> None:
     status, _, err = run(capsys, "add", *args, "--file", str(local))
     assert status == 1 and message in err
     assert local.read_text() == HEADER  # nothing written
+
+
+def test_add_says_a_near_duplicate_is_the_same_host_in_unicode(synced: Path, local: Path, capsys) -> None:
+    text = HEADER + "https://ខ្មែរ.example-synthetic.org/,NEWS,News Media,2024-01-01,v,\n"
+    local.write_text(text)
+    status, _, err = run(capsys, "add", "http://www.xn--j2e0cg3n2c.example-synthetic.org", "--category", "NEWS",
+                         "--file", str(local))
+    assert status == 1 and local.read_text() == text
+    assert ("differs only in http/https, www. and how the host is written: the same name in "
+            "Unicode (ខ្មែរ.example-synthetic.org) and in punycode (xn--j2e0cg3n2c.example-synthetic.org)") in err
 
 
 def test_add_refuses_its_own_duplicate_and_override_keeps_upstream_details(synced: Path, local: Path, capsys) -> None:
@@ -119,12 +133,50 @@ def test_export_refuses_rows_upstream_would_reject(synced: Path, local: Path, ca
     assert f"{local}:2: error [invalid-date]" in err and "not exported" in err
 
 
+def test_export_refuses_every_row_lint_rejects_and_counts_them_all(synced: Path, local: Path, tmp_path: Path,
+                                                                    capsys) -> None:
+    row = "https://{}.example-synthetic.org/,NEWS,News Media,2024-01-01,v,"
+    local.write_text(HEADER + "\n".join([row.format("a"), "https://short.example-synthetic.org/,NEWS,News Media,v",
+                                          row.format("a"), row.format("c")]) + "\n")
+    out_file = tmp_path / "kh.csv"
+    status, out, err = run(capsys, "export", "--file", str(local), "--out", str(out_file))
+    assert status == 1 and out == "" and not out_file.exists()
+    assert f"{local}:3: error [invalid-column-number]" in err and f"{local}:4: error [duplicate-url]" in err
+    assert "not exported: 2 error(s)" in err
+    # URLs on global.csv are still left out, with a note, rather than refused
+    local.write_text(HEADER + row.format("c") + "\n"
+                     + "https://social.example-synthetic.net/,GRP,Social Networking,2024-01-01,v,\n")
+    status, out, err = run(capsys, "export", "--file", str(local), "--out", str(out_file))
+    assert status == 0 and "left out: on-global" in err and "with 1 added" in out
+
+
+def test_add_to_a_file_with_an_unclosed_quote_names_file_and_line(synced: Path, local: Path, capsys) -> None:
+    row = "https://{}.example-synthetic.org/,NEWS,News Media,2024-01-01,v,"
+    for text in (HEADER + '"' + row.format("quote") + "\n" + row.format("d") + "\n",  # swallowed line 3
+                 HEADER + '"' + row.format("quote") + "\n"):  # would swallow the new entry
+        local.write_text(text)
+        status, _, err = run(capsys, "add", "https://new.example-synthetic.org/", "--category", "NEWS",
+                             "--file", str(local))
+        assert status == 1 and f"not added: {local} line 2: a quote opened there" in err and "close the quote" in err
+        assert local.read_text() == text
+    status, out, _ = run(capsys, "lint", str(local))
+    assert status == 1 and f"{local}:2: error [unclosed-quote]" in out
+
+
 def test_commands_without_upstream_lists_fail_clearly(local: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     # nothing synced and the network is a closed port: a clear message, no traceback, status 2
     (tmp_path / "no-imap.toml").write_text("[ingest]\nmax_retries = 0\nhttp_timeout_seconds = 2\n")
     monkeypatch.setenv("IMAP_TEST_LISTS_BASE_URL", "http://127.0.0.1:9")
     status, _, err = run(capsys, "lint", str(local))
-    assert status == 2 and "cannot lint without upstream's legend" in err and "127.0.0.1:9" in err
+    assert status == 2 and "cannot lint without upstream's category legend" in err and "127.0.0.1:9" in err
+    assert "00-LEGEND-new_category_codes.csv" in err and "are not cached" in err
+    assert "imap testlist sync --from DIR" in err and "IMAP_TEST_LISTS_FROM" in err and "--legend" in err
+    status, _, err = run(capsys, "diff", "--file", str(local))
+    assert status == 2 and "imap testlist sync --from DIR" in err
+    # a local copy that is not there: the setting is named, and what the directory must hold
+    monkeypatch.setenv("IMAP_TEST_LISTS_FROM", str(tmp_path / "nowhere"))
+    status, _, err = run(capsys, "diff", "--file", str(local))
+    assert status == 2 and "copying them from" in err and "IMAP_TEST_LISTS_FROM" in err and "a clone" in err
 
 
 def test_lint_with_an_explicit_legend_needs_no_sync(crafted_test_lists: Path, local: Path, capsys) -> None:

@@ -163,3 +163,10 @@ def test_fix_never_loses_a_row(rows: list[list[str]], sort: bool, day_first: boo
     # fixing is idempotent
     again = fix_listfile(out, LEGEND, sort=sort, day_first=day_first, original=result.text.encode("utf-8"))
     assert not again.changed
+
+
+def test_fix_does_not_join_the_rows_a_stray_quote_swallowed() -> None:
+    row = "https://{}.example-synthetic.org/,NEWS,News Media,2024-01-01,v,"
+    text = HEADER + row.format("a") + '"note\n' + row.format("b") + '"\n' + row.format("c") + "\n"
+    result = fix_listfile(csvfile.parse(text.encode(), "p.csv"), LEGEND, original=text.encode())
+    assert result.text == text and not result.changed  # joined, row b would become part of a's notes

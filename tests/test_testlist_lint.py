@@ -199,3 +199,51 @@ def test_real_upstream_lists_with_one_broken_row_fail(citizenlab_dir: Path, tmp_
     result = lint_directory(tmp_path)
     assert [(Path(f.path).name, f.line, f.rule) for f in result.findings if f.severity == "error"] == [
         ("kh.csv", 11, "invalid-url")]
+
+
+def test_an_unclosed_quote_names_where_it_opened_and_the_lines_it_swallowed(context: LintContext) -> None:
+    row = "https://{}.example-synthetic.org/,NEWS,News Media,2024-01-01,v,"
+    text = HEADER + '"' + row.format("quote") + "\n" + row.format("d") + "\n" + row.format("e") + "\n"
+    found = [f for f in lint_text(text, context) if f.severity == "error"]
+    assert [(f.line, f.rule) for f in found] == [(2, "unclosed-quote")]
+    assert "quote opened on line 2" in found[0].message and "lines 3-4" in found[0].message
+    assert "close the quote on line 2" in found[0].hint
+    # the same stray quote on the last row: nothing swallowed yet, but it is never closed
+    found = lint_text(HEADER + '"' + row.format("quote") + "\n", context)
+    assert [(f.line, f.rule) for f in found] == [(2, "unclosed-quote")] and "never closed" in found[0].message
+    # a quote in the notes that swallows a row still has six fields: the swallowed row is named too
+    text = HEADER + row.format("a") + '"note\n' + row.format("b") + '"\n'
+    assert errors(lint_text(text, context)) == [
+        (2, "unclosed-quote", row.format("a") + '"note'), (2, "invalid-notes", "note\n" + row.format("b"))]
+    # a note with a line break is not a stray quote (upstream rejects the line break, nothing more)
+    text = HEADER + row.format("a") + '"two\nlines"\n'
+    assert errors(lint_text(text, context)) == [(2, "invalid-notes", "two\nlines")]
+
+
+@pytest.mark.parametrize(("date", "hint"), [
+    ("2024-02-30", "2024-02-30 is not a real date (February 2024 has 29 days)"),
+    ("2023-02-29", "2023-02-29 is not a real date (February 2023 has 28 days)"),
+    ("2024-13-01", "2024-13-01 is not a real date (there is no month 13)"),
+    ("2024-4-31", "2024-4-31 is not a real date (April 2024 has 30 days); dates are written YYYY-MM-DD"),
+    ("2024-2-3", "dates are YYYY-MM-DD"),
+    ("25/12/2023", "dates are YYYY-MM-DD"),
+])
+def test_invalid_date_hint_says_whether_the_day_or_the_form_is_wrong(context: LintContext, date: str,
+                                                                     hint: str) -> None:
+    text = HEADER + f"https://d.example-synthetic.org/,NEWS,News Media,{date},v,\n"
+    found = [f for f in lint_text(text, context) if f.rule == "invalid-date"]
+    assert [f.hint for f in found] == [hint]
+
+
+def test_near_duplicate_hint_names_the_actual_difference(context: LintContext) -> None:
+    text = HEADER + "\n".join([
+        "https://xn--j2e0cg3n2c.com/,NEWS,News Media,2024-01-01,v,",      # 2
+        "https://ខ្មែរ.com/,NEWS,News Media,2024-01-01,v,",                # 3 the same host in Unicode
+        "https://site.example-synthetic.org/,NEWS,News Media,2024-01-01,v,",  # 4
+        "http://www.site.example-synthetic.org/,NEWS,News Media,2024-01-01,v,",  # 5 scheme and www.
+    ]) + "\n"
+    hints = {f.line: f.hint for f in lint_text(text, context) if f.rule == "near-duplicate"}
+    assert hints[3].startswith("it differs only in how the host is written: the same name in Unicode (ខ្មែរ.com) "
+                               "and in punycode (xn--j2e0cg3n2c.com)")
+    assert "http/https" not in hints[3] and "trailing slash" not in hints[3]
+    assert hints[5].startswith("it differs only in http/https and www.:")

@@ -139,3 +139,19 @@ def test_sync_command_uses_the_configured_base_url(tmp_path: Path, upstream_file
     err = capsys.readouterr().err
     assert "sync failed, the cache is unchanged" in err and "/no-such-branch/lists/" in err
     assert current_snapshot(tmp_path / "cache").commit == COMMIT
+
+
+def test_a_host_name_that_does_not_resolve_is_tried_twice_not_through_the_whole_backoff(tmp_path: Path) -> None:
+    import requests
+
+    class CountingSession(requests.Session):  # real requests, counted
+        attempts = 0
+
+        def get(self, *args, **kwargs):  # type: ignore[override]
+            CountingSession.attempts += 1
+            return super().get(*args, **kwargs)
+
+    fetcher = Fetcher(timeout=5, max_retries=5, backoff_seconds=0, session=CountingSession())
+    with pytest.raises(SyncError, match="did not resolve"):  # .invalid never resolves (RFC 6761)
+        fetcher.get("http://imap-test-lists.invalid/lists/kh.csv")
+    assert CountingSession.attempts == 2
