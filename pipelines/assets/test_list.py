@@ -44,7 +44,9 @@ def refresh_upstream(settings: Settings, log: dg.DagsterLogManager | None = None
         if cached is None:
             raise dg.Failure(
                 f"upstream test lists unavailable and no earlier copy from {upstream.test_lists_base_url} "
-                f"({upstream.test_lists_ref}) is cached: {exc}"
+                f"({upstream.test_lists_ref}) is cached: {exc}. Without network, read a local copy of "
+                "citizenlab/test-lists instead: --test-lists-from DIR, $IMAP_TEST_LISTS_FROM or "
+                "upstream.test_lists_from in imap.toml"
             ) from exc
         make_current(settings.paths.cache_dir, cached)
         if log is not None:

@@ -9,7 +9,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from pipelines.cli import CommandError
-from warehouse.cli_common import add_country_option, add_db_option, overrides_from_args
+from warehouse.cli_common import (
+    add_country_option,
+    add_db_option,
+    add_offline_reference_options,
+    overrides_from_args,
+)
 from warehouse.periods import reporting_year
 
 # Jobs of the code location, one per partition type (see pipelines/assets/jobs.py).
@@ -56,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_country_option(run)
     run.add_argument("--source", help="s3 (default), api, or a local directory of .jsonl.gz files")
+    add_offline_reference_options(run)
     add_db_option(run)
     run.set_defaults(handler=run_year)
 

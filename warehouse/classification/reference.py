@@ -8,7 +8,12 @@ from pathlib import Path
 
 import duckdb
 
-from ooni_ingest.fingerprints import FingerprintFiles, fetch_fingerprints, local_fingerprints
+from ooni_ingest.fingerprints import (
+    FingerprintFiles,
+    FingerprintSourceError,
+    fetch_fingerprints,
+    local_fingerprints,
+)
 from ooni_ingest.http import HttpClient
 from warehouse.classification import fingerprints as fp
 from warehouse.classification.networks import NETWORKS_CSV, load_networks
@@ -39,6 +44,11 @@ def obtain_fingerprint_files(settings: Settings) -> FingerprintFiles:
         return fetch_fingerprints(
             upstream.fingerprints_base_url, upstream.fingerprints_ref, settings.paths.cache_dir, client=client
         )
+    except FingerprintSourceError as exc:
+        raise FingerprintSourceError(
+            f"{exc}. Without network, read a local copy of OONI's blocking-fingerprints instead: "
+            "--fingerprints-from DIR, $IMAP_FINGERPRINTS_FROM or upstream.fingerprints_from in imap.toml"
+        ) from None
     finally:
         client.close()
 
