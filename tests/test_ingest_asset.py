@@ -83,6 +83,8 @@ def test_imap_ingest_command(tmp_path: Path, make_kh_mirror, capsys) -> None:
     out = capsys.readouterr().out
     assert "Stored: 15 measurements" in out
     assert "invalid_json" in out and "bad input" in out
+    assert "bad.jsonl.gz:1: invalid_json" in out                      # where, not only how many
+    assert "Check skip_rate: RED" in out and "2024-03-02 (" in out    # 1 bad line of 6 that day
     assert "2024-03" in out and "measurements/s" in out
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM measurements").fetchall() == [(15,)]
@@ -115,3 +117,11 @@ def test_a_failed_ingest_ends_with_one_clear_error_and_the_summary(tmp_path: Pat
     assert "imap ingest: error: ingest_job [2024-03-01..2024-03-01] failed" in err
     assert "step ooni_measurements: FetchError" in err and "did not resolve" in err
     assert "Traceback" not in err and "Stack Trace" not in err and "Not executing" not in err
+
+
+def test_an_ingest_that_finds_no_files_says_so(tmp_path: Path, capsys) -> None:
+    (tmp_path / "empty").mkdir()
+    argv = ["ingest", "--start", "2024-03-01", "--end", "2024-03-01", "--source", str(tmp_path / "empty"),
+            "--db", str(tmp_path / "w.duckdb")]
+    assert imap(argv) == 0
+    assert "Warning: no file was found for these days" in capsys.readouterr().out

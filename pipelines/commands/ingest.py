@@ -81,16 +81,19 @@ def run_ingest_command(args: argparse.Namespace) -> int:
         runner = GraphRunner(settings, overrides)
         stage = runner.run(INGEST_JOB, partition_range=(args.start.isoformat(), args.end.isoformat()))
     except StageFailed as exc:
-        print_summary(settings.paths.db_path, args.start, args.end, None)
+        print_summary(settings.paths.db_path, args.start, args.end, None,
+                      max_skip_rate=settings.ingest.max_skip_rate)
         raise CommandError(f"{exc}\nDays already committed are kept; run the same command again to resume.",
                            exit_code=1) from exc
     finally:
         os.environ.pop(PROGRESS_ENVIRONMENT_VARIABLE, None)
-    print_summary(settings.paths.db_path, args.start, args.end, stage.seconds, run_id=stage.run_id)
+    print_summary(settings.paths.db_path, args.start, args.end, stage.seconds, run_id=stage.run_id,
+                  max_skip_rate=settings.ingest.max_skip_rate)
     return 0
 
 
-def print_summary(db_path, start: date, end: date, seconds: float | None, run_id: str | None = None) -> None:
+def print_summary(db_path, start: date, end: date, seconds: float | None, run_id: str | None = None,
+                  max_skip_rate: float | None = None) -> None:
     """What the warehouse now holds for the range, from ingest_files and ingest_skips."""
     from warehouse.db import connect
     from warehouse.ingest_report import range_report
@@ -102,7 +105,7 @@ def print_summary(db_path, start: date, end: date, seconds: float | None, run_id
         report = range_report(con, start, end)
     finally:
         con.close()
-    for line in report.summary_lines(seconds):
+    for line in report.summary_lines(seconds, max_skip_rate):
         print(line)
     if run_id:
         print(f"Dagster run: {run_id} (see `imap ui`)")
