@@ -34,7 +34,7 @@ RETRYABLE_EXCEPTIONS = (
 )
 
 
-def _name_did_not_resolve(exc: BaseException) -> bool:
+def name_did_not_resolve(exc: BaseException) -> bool:
     """Whether a connection error comes from a failed host name lookup (urllib3's NameResolutionError)."""
     seen: set[int] = set()
     pending: list[BaseException | None] = [exc]
@@ -111,7 +111,7 @@ class HttpClient:
                 problem, wait = f"{type(exc).__name__}: {exc}", None
                 # A host name that does not resolve means no network (or no DNS) far more often
                 # than a passing fault: one more try, not the whole backoff of a busy server.
-                if number >= 1 and _name_did_not_resolve(exc):
+                if number >= 1 and name_did_not_resolve(exc):
                     raise FetchError(url, f"the host name did not resolve (no network or no DNS?): {problem}") from None
             if number == self.max_retries:
                 raise FetchError(url, f"gave up after {self.max_retries + 1} attempts; last: {problem}")

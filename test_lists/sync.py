@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-import urllib3
 
+from ooni_ingest.http import name_did_not_resolve
 from test_lists.csvfile import decode
 from test_lists.legend import parse_legend
 from test_lists.upstream import UPSTREAM_FILES, Snapshot, cache_root, current_snapshot, publish
@@ -59,7 +59,7 @@ class Fetcher:
                 last = f"{type(exc).__name__}: {exc}"
                 # A name that does not resolve means no network or no DNS far more often than a
                 # passing fault: one more try, not a minute of backoff before saying so.
-                if attempt >= 1 and _name_did_not_resolve(exc):
+                if attempt >= 1 and name_did_not_resolve(exc):
                     raise SyncError(f"{url}: the host name did not resolve (no network or no DNS?): {last}") from None
             else:
                 if response.status_code == 200:
@@ -72,21 +72,6 @@ class Fetcher:
             if attempt < self.max_retries:
                 time.sleep(delay)
         raise SyncError(f"{url}: gave up after {self.max_retries + 1} attempts ({last})")
-
-
-def _name_did_not_resolve(exc: BaseException) -> bool:
-    """Whether a requests error comes from a failed host name lookup (urllib3's NameResolutionError)."""
-    pending: list[object] = [exc]
-    seen: set[int] = set()
-    while pending:
-        current = pending.pop()
-        if not isinstance(current, BaseException) or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, urllib3.exceptions.NameResolutionError):
-            return True
-        pending += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
-    return False
 
 
 def _retry_after(response: requests.Response, default: float) -> float:
