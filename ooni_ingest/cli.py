@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+
+# OONI's measurement ids: "20240315041233.123456_KH_webconnectivity_<hex>" (collector time, country,
+# test name, random part). Checked before asking the API, so a typo is not retried over the network.
+MEASUREMENT_UID = re.compile(r"\d{14}\.\d{6}_[A-Z]{2}_[a-z_]+_[0-9a-f]{8,}")
+
+
+def measurement_uid(text: str) -> str:
+    if not MEASUREMENT_UID.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an OONI measurement id (like 20240315041233.123456_KH_webconnectivity_5d3ea4e8d2d2c7f7; "
+            "it is the last part of an OONI Explorer link, explorer.ooni.org/m/<id>)"
+        )
+    return text.strip()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Explorer page: https://explorer.ooni.org/m/<uid>."
         ),
     )
-    measurement.add_argument("uid", metavar="MEASUREMENT_UID", help="e.g. 20240315041233.123456_KH_webconnectivity_...")
+    measurement.add_argument("uid", metavar="MEASUREMENT_UID", type=measurement_uid,
+                             help="e.g. 20240315041233.123456_KH_webconnectivity_...")
     measurement.add_argument("--out", metavar="FILE", help="save the raw JSON here instead of printing it")
     measurement.add_argument("--summary", action="store_true", help="print the parsed row instead of the raw JSON")
     measurement.set_defaults(handler=run_measurement)

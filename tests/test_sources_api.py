@@ -22,7 +22,7 @@ def api_measurements(qa_measurements: dict[str, dict]) -> list[dict]:
     samples = list(qa_measurements.values())
     out = []
     for n, (day, cc) in enumerate([("2024-03-01", "KH")] * 8 + [("2024-03-02", "KH")] * 3 + [("2024-03-01", "TH")]):
-        out.append({**samples[n % len(samples)], "probe_cc": cc, "measurement_uid": f"20240301_{cc}_{n:04d}",
+        out.append({**samples[n % len(samples)], "probe_cc": cc, "measurement_uid": f"{day.replace('-', '')}{n:06d}.000000_{cc}_webconnectivity_{n:016x}",
                     "measurement_start_time": f"{day} {n:02d}:00:00"})
     return out
 
@@ -78,5 +78,10 @@ def test_imap_measurement_prints_saves_and_summarises(tmp_path: Path, qa_measure
         assert imap(["measurement", uid, "--summary"]) == 0
         summary = json.loads(capsys.readouterr().out)
         assert summary["measurement_key"] == uid and summary["domain"]
-        assert imap(["measurement", "missing"]) == 1
+        assert imap(["measurement", "20240301000099.000000_KH_webconnectivity_00000000000000ff"]) == 1
         assert "HTTP 404" in capsys.readouterr().err
+        requests_before = len(server.requests)
+        with pytest.raises(SystemExit) as exited:       # a typo is a usage error, never sent to the API
+            imap(["measurement", "missing"])
+        assert exited.value.code == 2 and "is not an OONI measurement id" in capsys.readouterr().err
+        assert len(server.requests) == requests_before
