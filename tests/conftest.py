@@ -34,16 +34,19 @@ def fingerprints_dir(shared_dir: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                          tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep tests away from the developer's warehouse, caches and Dagster home."""
     for variable in (
         "IMAP_DB", "IMAP_CACHE_DIR", "IMAP_DAGSTER_HOME", "IMAP_REPORT_DIR", "IMAP_COUNTRY", "IMAP_SOURCE",
         "IMAP_CONFIG", "IMAP_TEST_LISTS_FROM", "IMAP_FINGERPRINTS_FROM", "IMAP_AUTOMATION", "DAGSTER_HOME",
     ):
         monkeypatch.delenv(variable, raising=False)
-    # An empty configuration of the test's own, so the developer's imap.toml is not read.
-    (tmp_path / "no-imap.toml").touch()
-    monkeypatch.setenv("IMAP_CONFIG", str(tmp_path / "no-imap.toml"))
+    # An empty configuration of the test's own, so the developer's imap.toml is not read (outside
+    # tmp_path, which some tests list as a bucket or a folder of lists).
+    config = tmp_path_factory.mktemp("imap-config") / "imap.toml"
+    config.touch()
+    monkeypatch.setenv("IMAP_CONFIG", str(config))
     monkeypatch.setenv("IMAP_DB", str(tmp_path / "imap.duckdb"))
     monkeypatch.setenv("IMAP_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("IMAP_DAGSTER_HOME", str(tmp_path / "dagster_home"))

@@ -4,6 +4,7 @@ messages on stderr."""
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 
 import pytest
@@ -165,7 +166,7 @@ def test_add_to_a_file_with_an_unclosed_quote_names_file_and_line(synced: Path, 
 
 def test_commands_without_upstream_lists_fail_clearly(local: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     # nothing synced and the network is a closed port: a clear message, no traceback, status 2
-    (tmp_path / "no-imap.toml").write_text("[ingest]\nmax_retries = 0\nhttp_timeout_seconds = 2\n")
+    Path(os.environ["IMAP_CONFIG"]).write_text("[ingest]\nmax_retries = 0\nhttp_timeout_seconds = 2\n")
     monkeypatch.setenv("IMAP_TEST_LISTS_BASE_URL", "http://127.0.0.1:9")
     status, _, err = run(capsys, "lint", str(local))
     assert status == 2 and "cannot lint without upstream's category legend" in err and "127.0.0.1:9" in err
