@@ -57,10 +57,12 @@ def small_warehouse(tmp_path_factory: pytest.TempPathFactory, synthetic_corpus) 
         assert result.success
         checks.update({e.check_name: e for e in result.get_asset_check_evaluations()})
         for event in result.get_asset_materialization_events():
-            metadata = event.materialization.metadata
-            row_counts[event.asset_key.to_user_string()] = metadata["dagster/row_count"].value
-            if "fast_path" in metadata:
-                row_counts["fast_path"] = metadata["fast_path"].value
+            metadata, asset = event.materialization.metadata, event.asset_key.to_user_string()
+            # One event per partition, each with that partition's own count: they add up to the table.
+            row_counts[asset] = row_counts.get(asset, 0) + metadata["dagster/row_count"].value
+            if asset == "measurement_judgments":
+                row_counts.setdefault("judged_by_day", {})[event.materialization.partition] = metadata["judged"].value
+                row_counts["run_fast_path"] = metadata["run_fast_path"].value
 
     for selection, tags in runs:
         record(dg.materialize(selection, resources=resources, instance=instance, tags=tags))
@@ -107,9 +109,13 @@ def test_row_counts_in_asset_metadata(small_warehouse: Path) -> None:
         ))
         ok_without_rules = con.execute(
             "SELECT count(*) FROM measurement_judgments WHERE outcome = 'ok' AND method IS NULL").fetchone()[0]
+        by_day = dict(con.execute("SELECT strftime(ingest_day, '%Y-%m-%d'), count(*) FROM measurement_judgments "
+                                  "GROUP BY 1").fetchall())
     finally:
         con.close()
-    assert row_counts.pop("fast_path") <= ok_without_rules
+    assert row_counts.pop("run_fast_path") <= ok_without_rules
+    judged_by_day = row_counts.pop("judged_by_day")
+    assert {day: n for day, n in judged_by_day.items() if n} == by_day and len(set(by_day.values())) > 1
     assert row_counts == expected and expected["measurement_judgments"] > 0
 
 

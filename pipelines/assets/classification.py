@@ -32,6 +32,25 @@ def _distribution(rows: list[tuple]) -> dg.MetadataValue:
     return dg.MetadataValue.json({str(key): int(count) for key, count in rows})
 
 
+# Per partition (a backfill is one run over many): what each day's or month's rows hold, so the UI's
+# per-partition history and row-count chart show that partition, not the run's totals.
+JUDGMENTS_BY_DAY_SQL = """
+SELECT ingest_day, count(*), histogram(outcome), count(*) FILTER (WHERE confirmed),
+       count(*) FILTER (WHERE local_filtering)
+FROM measurement_judgments WHERE ingest_day BETWEEN $1 AND $2 GROUP BY ingest_day
+"""
+VERDICTS_BY_MONTH_SQL = """
+SELECT month, count(*), sum(measurements)::BIGINT, histogram(verdict)
+FROM site_month_verdicts WHERE month BETWEEN $1 AND $2 AND probe_cc = $3 GROUP BY month
+"""
+
+
+def _each_partition(context: AssetExecutionContext, rows: dict[str, dict], empty: dict) -> None:
+    """Partition metadata for every partition of the run (``empty`` for those without rows)."""
+    for key in context.partition_keys:
+        context.add_asset_metadata(rows.get(key, empty), partition_key=key)
+
+
 @dg.asset(
     name="fingerprints",
     group_name="reference",
@@ -134,18 +153,30 @@ def measurement_judgments(
             "WHERE ingest_day BETWEEN $1 AND $2 AND outcome = 'blocked' GROUP BY 1 ORDER BY 2 DESC",
             params,
         ).fetchall()
+        by_day = {
+            day.isoformat(): {
+                "judged": judged_that_day,
+                # Dagster's standard key: the UI charts it across partitions.
+                "dagster/row_count": judged_that_day,
+                "outcomes": dg.MetadataValue.json({str(k): int(v) for k, v in outcomes.items()}),
+                "confirmed": int(confirmed or 0),
+                "local_filtering": int(local or 0),
+            }
+            for day, judged_that_day, outcomes, confirmed, local in con.execute(JUDGMENTS_BY_DAY_SQL, params).fetchall()
+        }
+    _each_partition(context, by_day, {"judged": 0, "dagster/row_count": 0, "outcomes": dg.MetadataValue.json({}),
+                                      "confirmed": 0, "local_filtering": 0})
+    # The run's totals, on every partition of the run as run_*.
     yield dg.MaterializeResult(metadata={
         "run_range": f"{first}..{last}",
-        "judged": summary.judged,
-        # Dagster's standard key: the UI charts it across partitions.
-        "dagster/row_count": summary.judged,
-        "fast_path": summary.fast_path,
-        "step_seconds": dg.MetadataValue.json(summary.steps),
-        "outcomes": dg.MetadataValue.json(summary.outcomes),
-        "blocked_by_layer": _distribution(by_layer),
-        "blocked_by_method": dg.MetadataValue.json(summary.methods),
-        "confirmed": summary.confirmed,
-        "local_filtering": summary.local_filtering,
+        "run_judged": summary.judged,
+        "run_fast_path": summary.fast_path,
+        "run_step_seconds": dg.MetadataValue.json(summary.steps),
+        "run_outcomes": dg.MetadataValue.json(summary.outcomes),
+        "run_blocked_by_layer": _distribution(by_layer),
+        "run_blocked_by_method": dg.MetadataValue.json(summary.methods),
+        "run_confirmed": summary.confirmed,
+        "run_local_filtering": summary.local_filtering,
     })
     yield dg.AssetCheckResult(
         check_name=JUDGED_ONCE_CHECK,
@@ -214,12 +245,23 @@ def site_month_verdicts(
             "AND verdict IN ('confirmed', 'likely') ORDER BY month, asn, domain LIMIT 50",
             {"first": first_month, "last": last_month, "country": country},
         ).fetchall()
+        by_month = {
+            month.isoformat(): {
+                "cells": cells,
+                "dagster/row_count": cells,
+                "measurements": measurements,
+                "verdicts": dg.MetadataValue.json({str(k): int(v) for k, v in verdicts.items()}),
+            }
+            for month, cells, measurements, verdicts in con.execute(
+                VERDICTS_BY_MONTH_SQL, [first_month, last_month, country]).fetchall()
+        }
+    _each_partition(context, by_month, {"cells": 0, "dagster/row_count": 0, "measurements": 0,
+                                        "verdicts": dg.MetadataValue.json({})})
     yield dg.MaterializeResult(metadata={
-        "months": f"{first_month:%Y-%m}..{last_month:%Y-%m}",
-        "cells": summary.cells,
-        "dagster/row_count": summary.cells,
-        "measurements": summary.measurements,
-        "verdicts": dg.MetadataValue.json(summary.verdicts),
+        "run_months": f"{first_month:%Y-%m}..{last_month:%Y-%m}",
+        "run_cells": summary.cells,
+        "run_measurements": summary.measurements,
+        "run_verdicts": dg.MetadataValue.json(summary.verdicts),
         "blocked_cells_first_50": dg.MetadataValue.json(dict(blocked)),
         "thresholds": dg.MetadataValue.json(settings.as_dict()["thresholds"]),
     })
