@@ -149,10 +149,12 @@ def isp_coverage_steady(context: dg.AssetCheckExecutionContext, warehouse: Wareh
         description = (f"{len(coverage.watched_asns)} ISPs watched over {len(coverage.checked)} days, none dropped"
                        + (f"; {len(coverage.without_history)} days too early to compare" if coverage.without_history else ""))
     else:
-        description = (f"no ISP is measured {settings.health.coverage_min_median} times a day or more over "
-                       f"{len(coverage.checked)} days: too thin to judge drops")
+        # Not a pass: nothing was judged, and a green check would read as "coverage is fine".
+        description = (f"NOT EVALUATED: no ISP is measured {settings.health.coverage_min_median} times a day or "
+                       f"more over {len(coverage.checked)} days, too few to tell a drop from chance "
+                       "(health.coverage_min_median sets the bar)")
     return dg.AssetCheckResult(
-        passed=coverage.passed,
+        passed=coverage.passed and bool(coverage.watched_asns),
         severity=dg.AssetCheckSeverity.WARN,
         description=description,
         metadata={
