@@ -61,11 +61,13 @@ class ReportData:
     excluded_networks: pl.DataFrame
     websites: pl.DataFrame
     site_cells: pl.DataFrame
+    site_local_filtering: pl.DataFrame
     site_urls: pl.DataFrame
     site_fingerprints: pl.DataFrame
     method_isp: pl.DataFrame
     test_list: pl.DataFrame
     verdict_cells: pl.DataFrame
+    inconclusive_causes: pl.DataFrame
     test_list_sources: pl.DataFrame
     fingerprint_sources: pl.DataFrame
     ingest_accounting: pl.DataFrame
@@ -169,11 +171,13 @@ def load_report_data(con: duckdb.DuckDBPyConnection, period: Period, settings: S
         excluded_networks=query(con, "excluded_networks", **params),
         websites=query(con, "website_totals", **params),
         site_cells=query(con, "site_month_cells", domains=blocked_domains, **params),
+        site_local_filtering=query(con, "site_local_filtering", domains=blocked_domains, **params),
         site_urls=query(con, "site_urls", domains=blocked_domains, **params),
         site_fingerprints=query(con, "site_fingerprints", domains=blocked_domains, **params),
         method_isp=query(con, "method_isp", **params),
         test_list=query(con, "test_list_coverage", **params),
         verdict_cells=query(con, "verdict_cells", **params),
+        inconclusive_causes=query(con, "inconclusive_causes", **params),
         test_list_sources=query(con, "test_list_sources", **params),
         fingerprint_sources=query(con, "fingerprint_sources", **params),
         ingest_accounting=query(con, "ingest_accounting", **params),

@@ -21,6 +21,15 @@ class Provenance:
     last_measurement: str | None
     test_list_refs: str
     fingerprint_refs: str
+    # The same, one entry per list or fingerprint set ({"name", "ref"}), for the page to label each.
+    test_list_versions: tuple[dict[str, str], ...] = ()
+    fingerprint_versions: tuple[dict[str, str], ...] = ()
+
+    @property
+    def test_lists_share_a_copy(self) -> bool:
+        """Several lists with one version: they came from one copy of the test-lists repository."""
+        refs = [entry["ref"] for entry in self.test_list_versions]
+        return len(refs) > 1 and len(set(refs)) == 1
 
     @property
     def generated_at_iso(self) -> str:
@@ -29,6 +38,8 @@ class Provenance:
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
         values["generated_at"] = self.generated_at_iso
+        values["test_list_versions"] = list(self.test_list_versions)
+        values["fingerprint_versions"] = list(self.fingerprint_versions)
         return values
 
 
@@ -52,9 +63,14 @@ def code_version(project_dir: Path) -> str:
     return f"{version}+g{commit}{'.dirty' if dirty else ''}"
 
 
-def _refs(frame_rows: list[dict[str, Any]], name_key: str, ref_key: str) -> str:
-    parts = [f"{row[name_key]}@{row[ref_key]}" for row in frame_rows if row[ref_key]]
-    return ", ".join(dict.fromkeys(parts))
+def _versions(frame_rows: list[dict[str, Any]], name_key: str, ref_key: str) -> tuple[dict[str, str], ...]:
+    seen = dict.fromkeys((row[name_key], row[ref_key]) for row in frame_rows if row[ref_key])
+    return tuple({"name": name, "ref": ref} for name, ref in seen)
+
+
+def _refs(versions: tuple[dict[str, str], ...]) -> str:
+    # "name: ref", not "name@ref": a ref may itself read "local@sha256:...".
+    return "; ".join(f"{entry['name']}: {entry['ref']}" for entry in versions)
 
 
 def build_provenance(data: ReportData, project_dir: Path, generated_at: datetime | None = None) -> Provenance:
@@ -63,12 +79,16 @@ def build_provenance(data: ReportData, project_dir: Path, generated_at: datetime
     first_text = first.isoformat(timespec="seconds") + "Z" if first else None
     last_text = last.isoformat(timespec="seconds") + "Z" if last else None
     fingerprints = data.fingerprint_sources.select("origin", "origin_ref").unique(maintain_order=True)
+    test_lists = _versions(data.test_list_sources.to_dicts(), "list", "upstream_ref")
+    fingerprint_sets = _versions(fingerprints.to_dicts(), "origin", "origin_ref")
     return Provenance(
         code_version=code_version(project_dir),
         generated_at=generated_at or datetime.now(UTC),
         data_range=f"{first_text} – {last_text}" if first_text else "–",
         first_measurement=first_text,
         last_measurement=last_text,
-        test_list_refs=_refs(data.test_list_sources.to_dicts(), "list", "upstream_ref"),
-        fingerprint_refs=_refs(fingerprints.to_dicts(), "origin", "origin_ref"),
+        test_list_refs=_refs(test_lists),
+        fingerprint_refs=_refs(fingerprint_sets),
+        test_list_versions=test_lists,
+        fingerprint_versions=fingerprint_sets,
     )

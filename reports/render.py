@@ -106,6 +106,8 @@ def _helpers(lang: Language) -> dict[str, Any]:
         """A sentence whose numbers come from the data or the settings; shares print as percents."""
         percent = item.get("percent", ())
         values = {k: lang.percent(v, 0) if k in percent else v for k, v in item["values"].items()}
+        if "parts" in item:  # a breakdown, each part a sentence of its own, joined as a list
+            values["parts"] = lang.text("punct.list_separator").join(rule_text(part) for part in item["parts"])
         return lang.text(item["key"], **values)
 
     verdicts = LabelMap({code: label("verdict", code) for code in (*VERDICTS, "none")})
@@ -120,8 +122,10 @@ def _helpers(lang: Language) -> dict[str, Any]:
         "method_label": lambda code: label("method", code),
         "method_description": lambda code: label("method_description", code, lang.text("method_description.unknown")),
         "list_label": lambda code: label("list", code),
+        "fingerprint_set_label": lambda code: label("fingerprint_set", code),
         "category_label": lambda code, description=None: label("category", code, description),
         "evidence_labels": [lang.text("common.measurement_n", n=n) for n in range(1, MAX_EXAMPLES + 1)],
+        "local_filtering_label": lang.text("site.local_filtering_cell"),
     }
 
 

@@ -122,11 +122,21 @@ def blocked_website_isps(data: ReportData, settings: Settings) -> pl.DataFrame:
 
 
 def blocked_websites(data: ReportData, isps: pl.DataFrame, lists: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    # A website's tier is its best ISP's: "confirmed" may rest on one ISP while the others are only
+    # likely, so each ISP carries its own tier and the website says how many ISPs are in each.
     methods = (
         isps.sort(["domain", "asn"])
         .group_by("domain", maintain_order=True)
-        .agg(pl.format("{} (AS{}): {}", pl.col("isp_name").fill_null("?"), pl.col("asn"),
-                       pl.col("method").fill_null("unknown")).alias("isp_methods"))
+        .agg(
+            pl.format("{} (AS{}): {} ({})", pl.col("isp_name").fill_null("?"), pl.col("asn"),
+                      pl.col("method").fill_null("unknown"), pl.col("tier")).alias("isp_methods"),
+            (pl.col("tier") == "confirmed").sum().cast(pl.Int64).alias("confirmed_isps"),
+            (pl.col("tier") == "likely").sum().cast(pl.Int64).alias("likely_isps"),
+            # The measurements behind the verdicts: those of the ISPs found blocking it. The
+            # website's own totals add every network, stray failures on accessible ones included.
+            pl.col("measurements").sum().cast(pl.Int64).alias("blocking_isps_measurements"),
+            pl.col("blocked_measurements").sum().cast(pl.Int64).alias("blocking_isps_blocked"),
+        )
     )
     frame = (
         data.blocked_sites.join(methods, on="domain", how="left")
@@ -134,23 +144,31 @@ def blocked_websites(data: ReportData, isps: pl.DataFrame, lists: pl.DataFrame, 
         .with_columns(
             pl.col("lists").fill_null(pl.lit([], dtype=pl.List(pl.String))),
             pl.col("isp_methods").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            *(pl.col(c).fill_null(0) for c in ("confirmed_isps", "likely_isps", "blocking_isps_measurements",
+                                                "blocking_isps_blocked")),
             pl.col("domain").map_elements(site_slug, return_dtype=pl.String).alias("slug"),
             _links("example_uids", settings.report.explorer_url).alias("example_links"),
+            pl.lit(data.previous_cells > 0).alias("previous_period_has_data"),
         )
     )
     return frame.select(
-        "domain", "slug", "category_code", "category_description", "lists", "tier", "asns", "isp_methods",
+        "domain", "slug", "category_code", "category_description", "lists", "tier", "confirmed_isps",
+        "likely_isps", "asns", "isp_methods",
         "first_blocked_month", "last_blocked_month", "blocked_months", "months_measured", "still_blocked",
-        "change", "previous_verdict", "measurements", "isp_blocked_count", "confirmed_count",
+        "change", "previous_period_has_data", "previous_verdict", "blocking_isps_blocked",
+        "blocking_isps_measurements", "measurements", "isp_blocked_count", "confirmed_count",
         "local_filtering_count", "asns_measured", "example_links",
     ).sort(["tier", "domain"])
 
 
 def changes(data: ReportData) -> pl.DataFrame:
     """Each website blocked in this period or the previous one, and the tier-4 change between them."""
+    # "first_measured" also comes out when the warehouse holds nothing at all for the previous
+    # period; the flag lets the report say "no data for the previous period" instead of a change.
     return data.site_changes.with_columns(
         pl.col("domain").map_elements(site_slug, return_dtype=pl.String).alias("slug"),
         pl.col("verdict").is_in(BLOCKED_VERDICTS).alias("blocked_this_period"),
+        pl.lit(data.previous_cells > 0).alias("previous_period_has_data"),
     )
 
 
@@ -239,7 +257,11 @@ def key_findings(data: ReportData, frames: dict[str, pl.DataFrame]) -> dict[str,
     )
     highlighted = blocked.filter(pl.col("category_code").is_in(HIGHLIGHT_CATEGORIES))
     blocking_isps = (
-        isps.group_by(["asn", "isp_name"]).agg(pl.col("domain").n_unique().alias("websites"))
+        isps.group_by(["asn", "isp_name"]).agg(
+            pl.col("domain").n_unique().alias("websites"),
+            pl.col("domain").filter(pl.col("tier") == "confirmed").n_unique().alias("confirmed"),
+            pl.col("domain").filter(pl.col("tier") == "likely").n_unique().alias("likely"),
+        )
         .sort(["websites", "asn"], descending=[True, False])
     )
     counts = frames["changes"]["change"].value_counts()
@@ -253,10 +275,16 @@ def key_findings(data: ReportData, frames: dict[str, pl.DataFrame]) -> dict[str,
         "blocked": int(blocked.height),
         "confirmed": int((blocked["tier"] == "confirmed").sum()),
         "likely": int((blocked["tier"] == "likely").sum()),
+        # The same evidence counted per website and ISP: a website confirmed on one ISP may be
+        # only likely on the others, and readers quote ISPs.
+        "pairs": int(isps.height),
+        "pairs_confirmed": int((isps["tier"] == "confirmed").sum()),
+        "pairs_likely": int((isps["tier"] == "likely").sum()),
         "still_blocked": int(blocked["still_blocked"].sum()),
         "blocking_isps": blocking_isps.to_dicts(),
         "methods": methods.to_dicts(),
-        "highlighted": highlighted.select("domain", "slug", "category_code", "tier").to_dicts(),
+        "highlighted": highlighted.select("domain", "slug", "category_code", "tier", "confirmed_isps",
+                                          "likely_isps").to_dicts(),
         "changes": {change: by_change.get(change, 0) for change in CHANGES},
         "has_previous": data.previous_cells > 0,
         "months_with_data": int((monthly["measurements"] > 0).sum()),
@@ -285,7 +313,8 @@ def build_tables(data: ReportData, settings: Settings) -> ReportTables:
         "test_list_coverage": test_list_coverage(entries),
         "test_list_entries": entries.drop("upstream_ref"),
         "blocked_not_on_cambodia_list": blocked.filter(~pl.col("lists").list.contains("kh")).select(
-            "domain", "slug", "lists", "category_code", "tier", "isp_methods", "first_blocked_month",
+            "domain", "slug", "lists", "category_code", "tier", "confirmed_isps", "likely_isps", "isp_methods",
+            "first_blocked_month",
             "last_blocked_month", "still_blocked",
         ),
         "verdict_cells": data.verdict_cells,

@@ -40,6 +40,9 @@ def site_grids(data: ReportData, settings: Settings) -> dict[str, list[dict[str,
     """Per website: one row per network, one cell (or None) per month of the period."""
     names = dict(zip(data.network_names["asn"], data.network_names["name"], strict=True))
     index = {month: i for i, month in enumerate(data.period.months)}
+    # Local filtering is counted apart from ISP blocking (the verdict ignores it): its evidence
+    # links and fingerprints go with the cell so the grid can show it beside the ISP count.
+    local = {(r["domain"], r["asn"], r["month"]): r for r in data.site_local_filtering.to_dicts()}
     grids: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
     for cell in data.site_cells.to_dicts():
         rows = grids[cell["domain"]]
@@ -48,6 +51,10 @@ def site_grids(data: ReportData, settings: Settings) -> dict[str, list[dict[str,
             rows[asn] = {"asn": asn, "isp_name": names.get(asn), "cells": [None] * len(index)}
         cell["links"] = [explorer_link(settings.report.explorer_url, uid)
                          for uid in (cell["example_measurement_uids"] or []) if uid]
+        filtering = local.get((cell["domain"], asn, cell["month"]))
+        cell["local_links"] = [explorer_link(settings.report.explorer_url, uid)
+                               for uid in (filtering["example_measurement_uids"] or []) if uid] if filtering else []
+        cell["local_fingerprints"] = (filtering["fingerprints"] or []) if filtering else []
         cell["key"] = f"{cell['month']:%Y-%m}"  # anchors: cell-as<asn>-<YYYY-MM>
         rows[asn]["cells"][index[cell["month"]]] = cell
     return {domain: [rows[asn] for asn in sorted(rows)] for domain, rows in grids.items()}
@@ -149,7 +156,10 @@ def limitations(data: ReportData, tables: ReportTables, synthetic: bool) -> list
                                                          "measurements": insufficient["measurements"]}})
     inconclusive = cells.get("inconclusive")
     if inconclusive:
-        items.append({"key": "inconclusive", "values": {"count": inconclusive["cells"]}})
+        # Why, from the data: the cells by what most of their non-ok measurements were.
+        causes = [{"key": f"limitation.inconclusive_cause.{row['cause']}", "values": {"count": int(row["cells"])}}
+                  for row in data.inconclusive_causes.to_dicts()]
+        items.append({"key": "inconclusive", "values": {"count": inconclusive["cells"]}, "parts": causes})
     local = int(monthly["local_filtering"].sum())
     if local:
         items.append({"key": "local_filtering", "values": {"count": local}})

@@ -11,6 +11,7 @@ import csv
 import json
 import re
 from datetime import UTC, datetime
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -352,13 +353,14 @@ def test_small_report_content(tmp_path: Path) -> None:
     assert set(rows) == {"news.example.kh", "rights.example.org", "world.example.com", "casino.example.net"}
     assert rows["news.example.kh"]["tier"] == "confirmed" and rows["news.example.kh"]["change"] == "continued"
     assert rows["news.example.kh"]["isp_methods"] == [
-        "WICAM Corporation Ltd. (AS24492): dns.nxdomain", "VIETTEL (CAMBODIA) PTE., LTD. (AS38623): dns.redirect"]
+        "WICAM Corporation Ltd. (AS24492): dns.nxdomain (likely)",
+        "VIETTEL (CAMBODIA) PTE., LTD. (AS38623): dns.redirect (confirmed)"]
     assert rows["casino.example.net"]["lists"] == []
     candidates = json.loads((folder / "data" / "blocked_not_on_cambodia_list.json").read_text())["rows"]
     assert {r["domain"] for r in candidates} == {"casino.example.net", "world.example.com"}
     index = Page(rendered.index_pages["en"])
     text = " ".join(" ".join(index.text).split())
-    assert "4 websites were blocked on at least one ISP: 2 confirmed by a known blocking fingerprint and 2 likely." in text
+    assert "4 websites were blocked on at least one ISP." in text
     assert "Compared with 2023: 0 newly blocked, 1 blocked in both periods, 1 no longer blocked, 1 unclear" in text
     never = {r["url"]: r["coverage"] for r in json.loads((folder / "data" / "test_list_entries.json").read_text())["rows"]}
     assert never["https://never.example.kh/"] == "never" and never["https://news.example.kh/"] == "measured"
@@ -383,3 +385,152 @@ def test_a_failed_render_keeps_the_previous_report(tmp_path: Path, monkeypatch: 
         render_from(db_path, tmp_path / "out")
     assert first.index_pages["en"].read_text(encoding="utf-8") == before
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2024"]
+
+
+def _visible(html: str) -> str:
+    """The text of a fragment of HTML, whitespace collapsed."""
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split()).replace(" :", ":").replace(" ,", ",")
+    return unescape(text)
+
+
+def _row(html: str, row_id: str) -> str:
+    start = html.index(f'id="{row_id}"')
+    return html[start:html.index("</tr>", start)]
+
+
+def _cell(html: str, cell_id: str) -> str:
+    start = html.index(f'id="{cell_id}"')
+    return html[start:html.index("</td>", start)]
+
+
+@pytest.fixture(scope="module")
+def small_report(tmp_path_factory: pytest.TempPathFactory) -> RenderedReport:
+    root = tmp_path_factory.mktemp("small")
+    return render_from(small_warehouse(root / "w.duckdb"), root / "out")
+
+
+def test_tier_is_told_per_isp_not_only_per_website(small_report: RenderedReport) -> None:
+    # news.example.kh is confirmed on Metfone and only likely on WiCAM: its "Confirmed" must not
+    # read as "confirmed on WiCAM".
+    rows = {r["domain"]: r for r in json.loads((small_report.folder / "data" / "blocked_websites.json").read_text())["rows"]}
+    assert (rows["news.example.kh"]["confirmed_isps"], rows["news.example.kh"]["likely_isps"]) == (1, 1)
+    assert (rows["rights.example.org"]["confirmed_isps"], rows["rights.example.org"]["likely_isps"]) == (0, 1)
+    html = small_report.index_pages["en"].read_text(encoding="utf-8")
+    row = _row(html, "site-news.example.kh")
+    assert "Confirmed on 1 ISP, Likely on 1 ISP" in _visible(row)
+    items = re.findall(r"<li>(.*?)</li>", row, re.S)
+    wicam = next(item for item in items if "AS24492" in item)
+    metfone = next(item for item in items if "AS38623" in item)
+    assert "verdict-likely" in wicam and "verdict-confirmed" not in wicam
+    assert "verdict-confirmed" in metfone
+    findings = _visible(_row(html, "finding-blocked").split("</li>")[0])
+    assert "By website: 2 confirmed by a known blocking fingerprint on at least one ISP" in findings
+    assert "2 likely on every ISP that blocked them" in findings
+    assert "By website and ISP: 5 website–ISP pairs, 2 confirmed and 3 likely." in findings
+    isps = _visible(html[html.index('id="finding-isps"'):html.index('id="finding-methods"')])
+    assert "WICAM Corporation Ltd. AS24492: 1 website (0 confirmed, 1 likely)" in isps
+    site = (small_report.folder / "en" / "sites" / "news.example.kh.html").read_text(encoding="utf-8")
+    assert "Confirmed on 1 ISP, Likely on 1 ISP" in _visible(site[site.index('id="summary"'):site.index('id="isps"')])
+    km = small_report.index_pages["km"].read_text(encoding="utf-8")
+    assert load_language("km").text("tier.on_isps", count=1) in _visible(_row(km, "site-news.example.kh"))
+
+
+def test_grid_cells_keep_local_filtering_apart_from_isp_blocking(small_report: RenderedReport) -> None:
+    site = (small_report.folder / "en" / "sites" / "news.example.kh.html").read_text(encoding="utf-8")
+    cell = _cell(site, "cell-as45498-2024-01")
+    # Accessible, nothing blocked by the ISP; the two local-filtering measurements on a line of
+    # their own, with their evidence links.
+    assert "Accessible 0/6 Local filtering: 2" in _visible(cell)
+    assert len(re.findall(r'class="evidence local-filtering-evidence" href="https://explorer\.ooni\.org/m/', cell)) == 2
+    assert 'title="office_firewall"' in cell
+    assert "Local filtering" not in _visible(_cell(site, "cell-as45498-2024-02"))
+    note = load_language("en").text("site.grid_note")
+    assert "judged blocked by the ISP" in note and "not counted" in note and note in _visible(site)
+
+
+def test_limitations_give_the_causes_of_inconclusive_cells(small_report: RenderedReport) -> None:
+    html = small_report.index_pages["en"].read_text(encoding="utf-8")
+    text = _visible(_row(html, "limitation-inconclusive").split("</li>")[0])
+    assert ("3 cells were inconclusive: 1 mostly failed tests or controls; 1 mostly local filtering (not the ISP);"
+            " 1 with mixed results") in text
+    km = small_report.index_pages["km"].read_text(encoding="utf-8")
+    assert load_language("km").text("limitation.inconclusive_cause.local_filtering", count=1) in _visible(
+        _row(km, "limitation-inconclusive").split("</li>")[0])
+
+
+def test_no_change_is_claimed_without_data_for_the_previous_period(small_report: RenderedReport,
+                                                                   tmp_path: Path) -> None:
+    # 2024 has 2023 to compare with: sites not measured then are "first measured".
+    html = small_report.index_pages["en"].read_text(encoding="utf-8")
+    assert "First measured" in _visible(html[html.index('id="changes-table"'):])
+    # 2023 has nothing before it in the warehouse: no change can be told, and none is asserted.
+    rendered = render_from(small_warehouse(tmp_path / "w.duckdb"), tmp_path / "out", year=2023)
+    changes = json.loads((rendered.folder / "data" / "changes.json").read_text())["rows"]
+    assert changes and all(r["change"] == "first_measured" and not r["previous_period_has_data"] for r in changes)
+    for code in ("en", "km"):
+        lang = load_language(code)
+        page = rendered.index_pages[code].read_text(encoding="utf-8")
+        for table in ("changes-table", "blocked-table"):
+            text = _visible(page[page.index(f'id="{table}"'):].split("</table>")[0])
+            assert lang.text("change.no_previous_data") in text
+            assert lang.text("change.first_measured") not in text
+        site = (rendered.folder / code / "sites" / "news.example.kh.html").read_text(encoding="utf-8")
+        assert lang.text("change.first_measured") not in _visible(site)
+
+
+def test_blocked_counts_say_which_networks_they_cover(small_report: RenderedReport) -> None:
+    rows = {r["domain"]: r for r in json.loads((small_report.folder / "data" / "blocked_websites.json").read_text())["rows"]}
+    news = rows["news.example.kh"]
+    # Metfone 12 x 9 all blocked, WiCAM 12 x 8 blocked from March; Smart (accessible) adds 12 x 6.
+    assert (news["blocking_isps_blocked"], news["blocking_isps_measurements"]) == (108 + 80, 108 + 96)
+    assert (news["isp_blocked_count"], news["measurements"]) == (188, 108 + 96 + 72)
+    html = small_report.index_pages["en"].read_text(encoding="utf-8")
+    assert "188 / 204 all networks: 188 / 276" in _visible(_row(html, "site-news.example.kh"))
+    assert "Blocked / all measurements on the blocking ISPs" in _visible(html)
+    site = (small_report.folder / "en" / "sites" / "news.example.kh.html").read_text(encoding="utf-8")
+    summary = _visible(site[site.index('id="summary"'):site.index('id="isps"')])
+    assert "188 of 204 measurements judged blocked on the 2 ISPs that blocked it" in summary
+    assert "188 of 276 measurements judged blocked by an ISP, on all 3 networks with verdicts" in summary
+    assert "Of which from networks without verdicts" in _visible(site)
+
+
+def test_isp_table_columns_add_up_to_the_measurements(small_report: RenderedReport) -> None:
+    html = small_report.index_pages["en"].read_text(encoding="utf-8")
+    table = html[html.index('id="isps-table"'):].split("</table>")[0]
+    rows = re.findall(r'<tr id="isp-as(\d+)">(.*?)</tr>', table, re.S)
+    assert len(rows) == 4
+    for asn, row in rows:
+        numbers = [int(n.replace(",", "")) for n in re.findall(r'<td class="num"[^>]*>([\d,]+)</td>', row)]
+        measurements, _months, _websites, _blocked, *outcomes = numbers
+        assert len(outcomes) == 6 and sum(outcomes) == measurements, asn
+    smart = dict(rows)["45498"]
+    assert '<td class="num" data-sort="2">2</td>' in smart  # its local filtering, now shown
+
+
+def test_khmer_parentheses_close_before_the_sentence_ends() -> None:
+    for code in ("en", "km"):
+        for key, entry in load_language(code).strings.items():
+            for text in entry.values() if isinstance(entry, dict) else [entry]:
+                assert text.count("(") == text.count(")"), (code, key)
+                for inside in re.findall(r"\(([^()]*)\)", text):
+                    assert "។" not in inside, (code, key, inside)
+
+
+def test_provenance_names_each_list_and_fingerprint_set(tmp_path: Path) -> None:
+    con = connect(small_warehouse(tmp_path / "w.duckdb"))
+    con.execute("UPDATE fingerprints SET origin_ref = 'local@sha256:c4d1874ff8e8' WHERE origin = 'ooni'")
+    con.execute("DELETE FROM networks WHERE asn = 45498")  # one network named as the probes reported it
+    con.close()
+    rendered = render_from(tmp_path / "w.duckdb", tmp_path / "out")
+    html = rendered.index_pages["en"].read_text(encoding="utf-8")
+    lists = _visible(html[html.index('id="provenance-test-lists"'):].split("</dd>")[0])
+    ref = "0123456789abcdef0123456789abcdef01234567"
+    assert f"Global list: {ref}" in lists and f"Cambodia list: {ref}" in lists
+    assert "same copy of the Citizen Lab test-lists repository" in lists
+    prints = _visible(html[html.index('id="provenance-fingerprints"'):].split("</dd>")[0])
+    assert prints.endswith("> OONI blocking fingerprints: local@sha256:c4d1874ff8e8")
+    assert "ooni@local@" not in html
+    manifest = json.loads((rendered.folder / "data" / "manifest.json").read_text())
+    assert manifest["provenance"]["fingerprint_refs"] == "ooni: local@sha256:c4d1874ff8e8"
+    text = _visible(_row(html, "limitation-network_names").split("</li>")[0])
+    assert "1 network is named as the probes reported it" in text

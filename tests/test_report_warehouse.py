@@ -55,6 +55,7 @@ class Cell:
     down: int = 0
     inconclusive: int = 0
     method: str | None = None
+    local_filtering: int = 0  # blocked by a firewall or filtering resolver, not the ISP
 
 
 def months(year: int, first: int = 1, last: int = 12) -> list[date]:
@@ -71,7 +72,9 @@ def scenario(year: int = 2024) -> list[Cell]:
             Cell("news.example.kh", 24492, month, "likely" if wicam_blocked else "accessible", 8,
                  8 if wicam_blocked else 0, method="dns.nxdomain" if wicam_blocked else None)
         )
-        cells.append(Cell("news.example.kh", 45498, month, "accessible", 6))
+        # Smart in January: accessible, with two measurements blocked by local filtering beside it.
+        cells.append(Cell("news.example.kh", 45498, month, "accessible", 6,
+                          local_filtering=2 if month.month == 1 else 0))
     # A human-rights site reset by Smart from June to August, reachable afterwards.
     for month in months(year, 4):
         blocked = 6 <= month.month <= 8
@@ -96,6 +99,9 @@ def scenario(year: int = 2024) -> list[Cell]:
     cells.append(Cell("open.example.org", 24492, date(year, 2, 1), "down", 4, down=4))
     cells.append(Cell("open.example.org", 24492, date(year, 3, 1), "inconclusive", 4, inconclusive=4))
     cells.append(Cell("open.example.org", 24492, date(year, 4, 1), "insufficient", 1))
+    # Two more inconclusive cells, for other reasons: mostly local filtering; ISP blocking too mixed.
+    cells.append(Cell("open.example.org", 17976, date(year, 5, 1), "inconclusive", 5, local_filtering=3))
+    cells.append(Cell("open.example.org", 45498, date(year, 6, 1), "inconclusive", 6, 3, method="dns.nxdomain"))
     # Previous year: blocked sites whose fate this year differs.
     for month in months(year - 1, 7):
         cells.append(Cell("news.example.kh", 38623, month, "confirmed", 5, 5, 5, method="dns.redirect"))
@@ -141,6 +147,7 @@ def _frames(cells: list[Cell], synthetic: bool, hostile: bool) -> tuple[pl.DataF
     for cell in cells:
         outcomes = (
             ["blocked"] * cell.blocked + ["down"] * cell.down + ["inconclusive"] * cell.inconclusive
+            + ["local_filtering"] * cell.local_filtering
         )
         outcomes += ["ok"] * (cell.measurements - len(outcomes))
         examples = []
@@ -151,6 +158,7 @@ def _frames(cells: list[Cell], synthetic: bool, hostile: bool) -> tuple[pl.DataF
             day = cell.month + timedelta(days=index % 20)
             started = datetime.combine(day, datetime.min.time()) + timedelta(hours=index % 24)
             confirmed = outcome == "blocked" and index < cell.confirmed
+            local = outcome == "local_filtering"
             measurement_rows.append({
                 "measurement_key": uid, "measurement_uid": uid, "report_id": f"report-{cell.asn}",
                 "input": urls.get(cell.domain, f"https://{cell.domain}/"), "domain": cell.domain,
@@ -162,22 +170,24 @@ def _frames(cells: list[Cell], synthetic: bool, hostile: bool) -> tuple[pl.DataF
             })
             judgment_rows.append({
                 "measurement_key": uid, "ingest_day": day, "measurement_day": day, "probe_cc": "KH",
-                "probe_asn": cell.asn, "domain": cell.domain, "outcome": outcome,
-                "layer": cell.method.split(".")[0] if outcome == "blocked" and cell.method else None,
-                "method": cell.method if outcome == "blocked" else None, "confirmed": confirmed,
-                "local_filtering": False,
+                "probe_asn": cell.asn, "domain": cell.domain, "outcome": "blocked" if local else outcome,
+                "layer": "dns" if local else cell.method.split(".")[0] if outcome == "blocked" and cell.method else None,
+                "method": "dns.bogon" if local else cell.method if outcome == "blocked" else None,
+                "confirmed": confirmed, "local_filtering": local,
                 "fingerprint_name": ("</script><script>alert('fp')</script>" if hostile else "kh_metfone_dns")
-                if confirmed else None,
-                "fingerprint_scope": "isp" if confirmed else None,
+                if confirmed else "office_firewall" if local else None,
+                "fingerprint_scope": "isp" if confirmed else "inst" if local else None,
             })
             if outcome == "blocked" and len(examples) < 3:
                 examples.append(uid)
         method = cell.method if cell.blocked else None
         cell_rows.append({
             "month": cell.month, "asn": cell.asn, "domain": cell.domain, "probe_cc": "KH",
-            "measurements": cell.measurements, "ok_count": outcomes.count("ok"), "blocked_count": cell.blocked,
+            "measurements": cell.measurements, "ok_count": outcomes.count("ok"),
+            "blocked_count": cell.blocked + cell.local_filtering,
             "down_count": cell.down, "inconclusive_count": cell.inconclusive, "isp_blocked_count": cell.blocked,
-            "confirmed_count": cell.confirmed, "local_filtering_count": 0, "ooni_anomaly_count": cell.blocked,
+            "confirmed_count": cell.confirmed, "local_filtering_count": cell.local_filtering,
+            "ooni_anomaly_count": cell.blocked + cell.local_filtering,
             "days": min(cell.measurements, 20), "blocked_days": min(cell.blocked, 20),
             "blocked_share_lower": None, "blocked_share_upper": None, "verdict": cell.verdict,
             "method": method, "method_share": 1.0 if method else None,
@@ -296,8 +306,10 @@ def test_monthly_outcomes_add_up_to_the_measurements(report_con: duckdb.DuckDBPy
     data = load_report_data(report_con, period_for_year(2024), load_settings())
     monthly = data.monthly
     assert monthly["month"].to_list() == months(2024)
-    parts = monthly["ok"] + monthly["anomaly"] + monthly["confirmed"] + monthly["down"] + monthly["failure"]
+    parts = (monthly["ok"] + monthly["anomaly"] + monthly["confirmed"] + monthly["local_filtering"]
+             + monthly["down"] + monthly["failure"])
     assert parts.to_list() == monthly["measurements"].to_list()
+    assert int(monthly["local_filtering"].sum()) == 2 + 3
     # Tier 0 and tier 3 agree in this warehouse.
     assert int(monthly["measurements"].sum()) == data.overview["measurements"]
     assert not data.is_synthetic
@@ -360,3 +372,35 @@ def test_network_names_fall_back_to_what_probes_reported(tmp_path: Path) -> None
     names = {row["asn"]: row for row in data.network_names.to_dicts()}
     assert (names[45498]["name"], names[45498]["name_source"]) == (NETWORKS[45498], "probe")
     assert (names[38623]["name"], names[38623]["name_source"]) == (NETWORKS[38623], "reference")
+
+
+def test_inconclusive_cells_are_counted_by_their_cause(report_con: duckdb.DuckDBPyConnection) -> None:
+    data = load_report_data(report_con, period_for_year(2024), load_settings())
+    causes = dict(zip(data.inconclusive_causes["cause"], data.inconclusive_causes["cells"], strict=True))
+    # open.example.org: failed tests in March, local filtering in May, mixed ISP blocking in June.
+    assert causes == {"failed": 1, "local_filtering": 1, "mixed": 1}
+
+
+def test_local_filtering_of_a_blocked_website_comes_with_its_evidence(report_con: duckdb.DuckDBPyConnection) -> None:
+    data = load_report_data(report_con, period_for_year(2024), load_settings())
+    rows = data.site_local_filtering.to_dicts()
+    assert [(r["domain"], r["asn"], r["month"], r["measurements"], r["fingerprints"]) for r in rows] == [
+        ("news.example.kh", 45498, date(2024, 1, 1), 2, ["office_firewall"])]
+    assert len(rows[0]["example_measurement_uids"]) == 2
+    cell = data.site_cells.filter((pl.col("domain") == "news.example.kh") & (pl.col("asn") == 45498)
+                                  & (pl.col("month") == date(2024, 1, 1))).to_dicts()[0]
+    assert (cell["blocked_count"], cell["isp_blocked_count"], cell["local_filtering_count"]) == (2, 0, 2)
+
+
+def test_site_urls_say_how_many_came_from_networks_without_verdicts(tmp_path: Path) -> None:
+    con = connect(small_warehouse(tmp_path / "w.duckdb"))
+    # A VPN exit (excluded from verdicts) measured the news site once: counted by URL, in no cell.
+    con.execute(
+        "INSERT INTO measurements BY NAME SELECT * REPLACE (9009 AS probe_asn, 'vpn-1' AS measurement_key,"
+        " 'vpn-1' AS measurement_uid) FROM measurements WHERE domain = 'news.example.kh' LIMIT 1"
+    )
+    data = load_report_data(con, period_for_year(2024), load_settings())
+    con.close()
+    url = data.site_urls.filter(pl.col("domain") == "news.example.kh").to_dicts()[0]
+    assert (url["measurements"], url["networks"], url["excluded_measurements"], url["excluded_networks"]) == (
+        12 * 9 + 12 * 8 + 12 * 6 + 1, 4, 1, 1)

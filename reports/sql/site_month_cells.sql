@@ -1,6 +1,7 @@
 -- Every verdict cell (month x network) of the given websites: the grid of a per-website page.
+-- `isp_blocked_count` is what the verdict weighs; `blocked_count` also holds local filtering.
 SELECT
-    domain, month, asn, verdict, method, methods, measurements, ok_count, blocked_count, down_count,
+    domain, month, asn, verdict, method, methods, measurements, ok_count, blocked_count, isp_blocked_count, down_count,
     inconclusive_count, confirmed_count, local_filtering_count, days, blocked_share_lower,
     blocked_share_upper, example_measurement_uids
 FROM site_month_verdicts
