@@ -3,6 +3,7 @@ own test helper on recorded materializations), the instance configuration and th
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -242,6 +243,50 @@ def test_imap_ui_automation_flag_starts_the_sensor(monkeypatch: pytest.MonkeyPat
     assert os.environ["IMAP_AUTOMATION"] == "1" and "automation: on" in capsys.readouterr().out
     assert launched[-1][-6:] == ["-m", "pipelines.definitions", "--host", "127.0.0.1", "--port", "3999"]
     assert load_settings().automation.enabled
+
+
+def test_imap_ui_started_in_the_background_stops_on_sigterm(tmp_path: Path) -> None:
+    # A script or service starts it with SIGINT ignored (what a non-interactive shell's `&` does);
+    # SIGTERM must still stop the webserver, the daemon and the code server, not leave them running.
+    import os
+    import signal
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "IMAP_DB": str(tmp_path / "w.duckdb"), "IMAP_DAGSTER_HOME": str(tmp_path / "home")}
+    ui = subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "imap"), "ui", "--port", str(port)], env=env, cwd=REPO,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(1)
+        else:
+            pytest.fail("imap ui did not come up in 150 s")
+        ui.send_signal(signal.SIGTERM)
+        ui.wait(timeout=60)
+        # Its helpers (log tails, orphan watchers) follow within seconds; before the fix nothing stopped.
+        deadline, left = time.monotonic() + 30, ["?"]
+        while left and time.monotonic() < deadline:
+            time.sleep(1)
+            left = subprocess.run(["ps", "-o", "pid=,args=", "-g", str(ui.pid)], capture_output=True,
+                                  text=True).stdout.splitlines()
+        assert not left, f"still running 30 s after SIGTERM: {left}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(ui.pid, signal.SIGKILL)
 
 
 # --- The instance: local and shared ------------------------------------------------------------------

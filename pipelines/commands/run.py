@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -176,5 +177,9 @@ def run_ui(args: argparse.Namespace) -> int:
           f"{'on' if settings.automation.enabled else 'off (start imap_automation in the UI, or imap ui --automation)'}",
           flush=True)
     os.chdir(settings.paths.project_dir)
+    # Started in the background by a script or service, SIGINT arrives ignored, and an ignored signal
+    # stays ignored across exec: `dagster dev` then turns a SIGTERM into SIGINTs its webserver, daemon
+    # and code server never see, and nothing stops. Restore the default so that it can.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.execv(sys.executable, command)
     return 0  # not reached
