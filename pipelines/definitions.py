@@ -19,7 +19,7 @@ from pipelines import assets as assets_package
 from pipelines.automation import apply_automation
 from pipelines.console_logger import imap_console_logger
 from pipelines.instance_tuning import relax_local_run_history_durability
-from pipelines.partitions import allow_open_periods
+from pipelines.partitions import allow_open_periods, describe_partitions
 from pipelines.resources import build_resources
 from pipelines.table_metadata import with_table_metadata
 from warehouse.settings import Settings, load_settings
@@ -41,7 +41,7 @@ def build_definitions(settings: Settings | None = None, overrides: dict[str, obj
     settings = settings or load_settings(overrides)
     modules = asset_modules()
     assets = dg.load_assets_from_modules(modules)
-    assets = dg.map_asset_specs(lambda spec: with_table_metadata(allow_open_periods(spec)), assets)
+    assets = dg.map_asset_specs(lambda spec: describe_partitions(with_table_metadata(allow_open_periods(spec))), assets)
     assets, automation_sensors = apply_automation(assets, settings.automation)
     return dg.Definitions(
         assets=assets,

@@ -57,3 +57,24 @@ def allow_open_periods(spec: dg.AssetSpec) -> dg.AssetSpec:
             changed = True
         deps.append(dg.AssetDep(dep.asset_key, partition_mapping=mapping))
     return spec.replace_attributes(deps=deps) if changed else spec
+
+
+# What a partition key means, in words for the asset pages (Dagster itself shows the cron schedule).
+PARTITION_WORDS = (
+    (daily_partitions, "Partitions: one per day (key 2024-03-15), the upload day for the bucket and "
+                       "mirrors; yesterday is the last."),
+    (monthly_partitions, "Partitions: one per measurement month (key 2024-03-01 = March 2024); the month "
+                         "in progress is one too."),
+    (calendar_year_partitions, "Partitions: one per calendar year (key 2024 = January to December 2024); "
+                               "the year in progress is one too."),
+    (july_june_partitions, "Partitions: one per July-June year (key 2023-07 = July 2023 to June 2024, the "
+                           "iMAP report called 2024); the year in progress is one too."),
+)
+
+
+def describe_partitions(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """Append what the asset's partition keys mean to its description."""
+    for definition, words in PARTITION_WORDS:
+        if spec.partitions_def == definition and words not in (spec.description or ""):
+            return spec.replace_attributes(description=f"{spec.description or ''}\n\n{words}".strip())
+    return spec

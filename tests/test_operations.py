@@ -334,6 +334,16 @@ def test_imap_keeps_its_dagster_yaml_current_but_never_replaces_a_shared_deploym
 # --- What the UI shows ---------------------------------------------------------------------------------
 
 
+def test_partitioned_assets_say_what_their_keys_mean(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    partitioned = [node for node in graph.asset_nodes if node.partitions_def is not None]
+    assert partitioned
+    for node in partitioned:
+        assert "Partitions: one per" in (node.description or ""), node.key
+    july_june = graph.get(dg.AssetKey("report_july_june")).description
+    assert "key 2023-07 = July 2023 to June 2024" in july_june
+
+
 def test_warehouse_assets_show_their_table_and_columns(defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
     metadata = graph.get(dg.AssetKey("site_month_verdicts")).metadata
