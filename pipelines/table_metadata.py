@@ -55,7 +55,7 @@ def table_schemas() -> dict[str, dg.TableSchema]:
         apply_schema(con)
         rows = con.execute(
             "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
-            "WHERE schema_name = 'main' ORDER BY table_name, column_index"
+            "WHERE schema_name = 'main' AND NOT internal ORDER BY table_name, column_index"
         ).fetchall()
     finally:
         con.close()
