@@ -28,6 +28,16 @@ OUTCOME_COLOURS = {
     "failure": "#CCCCCC",
 }
 TIER_COLOURS = {"confirmed": "#D55E00", "likely": "#E69F00"}
+# Longest network name (in characters) on a heatmap's axis; the AS number comes on top of it.
+ISP_LABEL_CHARS = 16
+# The longest such label, upright, in px (12 px type): what a phone-width heatmap needs below its cells.
+ISP_LABEL_PX = 200
+# Heatmap row height in px: every row keeps its label (plotly drops every other one when rows are
+# shorter than about two lines of text).
+HEATMAP_ROW = 28
+# Least plot-area height of a heatmap: the colour scale beside it is as tall, and its title
+# (Khmer: 170 px) runs along it.
+HEATMAP_MIN_PLOT = 180
 # Saved images have a fixed width whatever the screen, so that they look the same from a phone.
 IMAGE_WIDTH = 1200
 FONT_STACK = (
@@ -56,6 +66,39 @@ class FigureContext:
 
 def _isp_label(name: str | None, asn: int) -> str:
     return f"{name} (AS{asn})" if name else f"AS{asn}"
+
+
+def short_isp_label(name: str | None, asn: int, limit: int = ISP_LABEL_CHARS, *, two_lines: bool = False) -> str:
+    """"Name (AS123)" with the name cut to ``limit`` characters (at a word boundary).
+
+    On a phone a heatmap's plot area is what the axis labels leave: one registry name
+    ("NEOCOMISP LIMITED, IPTX Transit and Network Service Provider in Cambodia.") left it 60 px.
+    The AS number is never cut, so two networks never share a label; hover shows the full name.
+    ``two_lines`` puts it under the name, for row labels, whose width is taken from the cells.
+    """
+    name = " ".join((name or "").split()).rstrip(" .,;:")
+    if not name:
+        return f"AS{asn}"
+    if len(name) > limit:
+        cut = name[:limit + 1]
+        space = cut.rfind(" ")
+        cut = cut[:space] if space > 0 else cut[:limit]
+        if cut.count("(") > cut.count(")"):  # no half parenthesis: "Viettel (Cambodi…"
+            cut = cut[:cut.rfind("(")] or cut
+        name = cut.rstrip(" .,;:/-(") + "…"
+    return f"{name}<br>AS{asn}" if two_lines else f"{name} (AS{asn})"
+
+
+def method_label(lang: Language, code: str) -> str:
+    """The readable method name the report's tables show ("DNS: does not exist"), else the code."""
+    key = f"method.{code}"
+    return lang.text(key) if key in lang.strings else code
+
+
+def _unique(labels: list[str], codes: list[str]) -> list[str]:
+    """Category axes merge equal labels: a label shared by two codes gets its code added."""
+    counts = {label: labels.count(label) for label in labels}
+    return [f"{label} ({code})" if counts[label] > 1 else label for label, code in zip(labels, codes, strict=True)]
 
 
 def caption_lines(title: str, ctx: FigureContext) -> list[str]:
@@ -136,28 +179,74 @@ def isp_measurements(isps: pl.DataFrame, ctx: FigureContext) -> Figure:
                    height=max(320, 160 + 24 * isps.height))
 
 
+def _heatmap_colorbar(title: str) -> dict[str, Any]:
+    """A narrow colour scale beside the cells with its title along it: a title across the top of
+    the scale ran off a phone's screen ("Measureme…"). (A horizontal scale under the chart makes
+    plotly.js's margin computation unstable, down to "Something went wrong with axis scaling".)"""
+    return {"title": {"text": title, "side": "right"}, "thickness": 10, "xpad": 6}
+
+
+def _heatmap_axes(fig: go.Figure, x: list[str], y: list[str]) -> None:
+    # Explicit ticks: plotly otherwise thins a category axis to every other label when it runs short
+    # of room. Rows top-down in table order.
+    # Column labels lie flat or stand upright, never at plotly's 30 degrees: slanted ones reach left
+    # past the cells, push the plot area off a phone's width and overlap one another.
+    fig.update_xaxes(tickmode="array", tickvals=x, ticktext=x, type="category", showgrid=False,
+                     autotickangles=[0, 90])
+    fig.update_yaxes(tickmode="array", tickvals=y, ticktext=y, type="category", showgrid=False,
+                     autorange="reversed")
+
+
+def _heatmap_height(rows: int, *, x_labels: int) -> int:
+    """Title, x labels (``x_labels`` px: standing upright, as on a phone), bottom margin and rows.
+    report.js then fits the chart to the screen so that the rows get ``fit_rows`` px (a wider
+    screen turns the labels less and needs less), and plotly never runs out of room for margins."""
+    return 50 + x_labels + 40 + max(HEATMAP_ROW * rows, HEATMAP_MIN_PLOT)
+
+
+def _fit_rows(figure: Figure, rows: int) -> Figure:
+    """The plot area's least height, which report.js keeps at any screen width."""
+    figure.spec["fit_rows"] = max(HEATMAP_ROW * rows, HEATMAP_MIN_PLOT)
+    return figure
+
+
 def isp_month_heatmap(rows: list[dict[str, Any]], months: list, ctx: FigureContext) -> Figure:
     t = ctx.lang.text
-    labels = [_isp_label(r["isp_name"], r["asn"]) for r in rows]
+    labels = [short_isp_label(r["isp_name"], r["asn"], two_lines=True) for r in rows]
+    full = [_isp_label(r["isp_name"], r["asn"]) for r in rows]
+    x = [ctx.lang.month_short(m) for m in months]
     z = [[cell["measurements"] for cell in r["cells"]] for r in rows]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[ctx.lang.month_short(m) for m in months], y=labels, colorscale="Blues", zmin=0,
-        colorbar={"title": {"text": t("col.measurements")}}, hoverongaps=False,
+        z=z, x=x, y=labels, colorscale="Blues", zmin=0, hoverongaps=False,
+        colorbar=_heatmap_colorbar(t("col.measurements")),
+        customdata=[[name] * len(x) for name in full],
+        hovertemplate="%{customdata}<br>%{x}<br>" + t("col.measurements") + ": %{z}<extra></extra>",
     ))
-    fig.update_yaxes(autorange="reversed")
-    return _finish(fig, ctx, "fig-isp-month", "isp-month-table", t("chart.isp_month_title"),
-                   height=max(320, 200 + 22 * len(rows)))
+    _heatmap_axes(fig, x, labels)
+    figure = _finish(fig, ctx, "fig-isp-month", "isp-month-table", t("chart.isp_month_title"),
+                     height=_heatmap_height(len(rows), x_labels=100))
+    return _fit_rows(figure, len(rows))
 
 
 def method_isp_heatmap(matrix: dict[str, Any], ctx: FigureContext) -> Figure:
     t = ctx.lang.text
-    columns = [_isp_label(c["isp_name"], c["asn"]) for c in matrix["isps"]]
+    isps = matrix["isps"]
+    columns = [short_isp_label(c["isp_name"], c["asn"]) for c in isps]
+    full_columns = [_isp_label(c["isp_name"], c["asn"]) for c in isps]
     rows = matrix["rows"]
+    codes = [r["method"] for r in rows]
+    readable = [method_label(ctx.lang, code) for code in codes]
+    labels = _unique(readable, codes)
     z = [[v["websites"] or None for v in row["cells"]] for row in rows]
     fig = go.Figure(go.Heatmap(
-        z=z, x=columns, y=[r["method"] for r in rows], colorscale="Oranges", zmin=0,
-        colorbar={"title": {"text": t("col.blocked_websites")}}, hoverongaps=False,
+        z=z, x=columns, y=labels, colorscale="Oranges", zmin=0, hoverongaps=False,
+        colorbar=_heatmap_colorbar(t("col.blocked_websites")),
+        customdata=[[[isp, f"{label} ({code})"] for isp in full_columns]
+                    for label, code in zip(readable, codes, strict=True)],
+        hovertemplate="%{customdata[1]}<br>%{customdata[0]}<br>"
+                      + t("col.blocked_websites") + ": %{z}<extra></extra>",
     ))
-    fig.update_yaxes(autorange="reversed")
-    return _finish(fig, ctx, "fig-method-isp", "method-isp-table", t("chart.method_isp_title"),
-                   height=max(320, 220 + 26 * len(rows)))
+    _heatmap_axes(fig, columns, labels)
+    figure = _finish(fig, ctx, "fig-method-isp", "method-isp-table", t("chart.method_isp_title"),
+                     height=_heatmap_height(len(rows), x_labels=ISP_LABEL_PX))
+    return _fit_rows(figure, len(rows))

@@ -8,6 +8,7 @@ layout, the captioned chart download, printing, and that hostile data runs no sc
 
 from __future__ import annotations
 
+import re
 import shutil
 import struct
 from collections.abc import Iterator
@@ -243,3 +244,58 @@ def test_hostile_data_runs_no_script(playwright_instance: object, hostile_site: 
         assert not session.dialogs, session.dialogs
         assert not session.errors, session.errors
         assert not session.outside(), session.outside()
+
+
+# Where each heatmap's pieces are drawn: plot area, tick labels and colour-scale title, against the
+# chart's own box. A label sticking out of the box is cut off on screen.
+_HEATMAP_BOXES = """(id) => {
+  const figure = document.querySelector(id);
+  const box = e => { const b = e.getBoundingClientRect(); return {left: b.left, right: b.right, top: b.top, bottom: b.bottom, width: b.width, height: b.height}; };
+  const texts = sel => [...figure.querySelectorAll(sel)].map(e => ({text: e.textContent, ...box(e)}));
+  return {svg: box(figure.querySelector('.main-svg')), plot: box(figure.querySelector('.nsewdrag')),
+          x: texts('.xtick text'), y: texts('.ytick text'), colorbar: texts('.colorbar .cbtitle text')};
+}"""
+
+
+def _outside(item: dict, svg: dict) -> bool:
+    return (item["left"] < svg["left"] - 1 or item["right"] > svg["right"] + 1
+            or item["top"] < svg["top"] - 1 or item["bottom"] > svg["bottom"] + 1)
+
+
+@pytest.mark.parametrize("code", ["en", "km"])
+def test_isp_month_heatmap_is_readable_on_a_phone(browser: Session, pipeline_site: RenderedReport, code: str) -> None:
+    page = browser.open(pipeline_site.index_pages[code], width=390, height=844)
+    _wait_for_charts(page)
+    boxes = page.evaluate(_HEATMAP_BOXES, "#fig-isp-month")
+    isps = page.locator("#isp-month-table tbody th").count()
+    # The cells get most of the width, not what long network names leave (60 px of 366 before).
+    assert boxes["plot"]["width"] >= 0.4 * boxes["svg"]["width"], boxes["plot"]
+    assert boxes["plot"]["height"] >= 20 * isps
+    assert len(boxes["y"]) == isps, [t["text"] for t in boxes["y"]]
+    # Short names, each with its AS number (the full name is in the hover and the table).
+    assert all(re.search(r"AS\d+$", t["text"]) and len(t["text"]) <= 30 for t in boxes["y"]), boxes["y"]
+    assert boxes["colorbar"] and boxes["colorbar"][0]["text"]
+    cut = [t["text"] for t in boxes["y"] + boxes["x"] + boxes["colorbar"] if _outside(t, boxes["svg"])]
+    assert not cut, f"cut off at 390 px: {cut}"
+    assert not browser.errors, browser.errors
+
+
+@pytest.mark.parametrize("code", ["en", "km"])
+def test_method_isp_heatmap_labels_every_row_and_column_as_the_table_does(
+        browser: Session, pipeline_site: RenderedReport, code: str) -> None:
+    page = browser.open(pipeline_site.index_pages[code], width=390, height=844)
+    _wait_for_charts(page)
+    boxes = page.evaluate(_HEATMAP_BOXES, "#fig-method-isp")
+    methods = page.locator("#method-isp-table tbody th abbr.method")
+    readable = [methods.nth(i).inner_text() for i in range(methods.count())]
+    codes = [methods.nth(i).get_attribute("title") for i in range(methods.count())]
+    assert len(readable) >= 3 and readable != codes
+    # Every row, in the table's order and with the table's words (dns.bogon, tls.reset were skipped,
+    # and rows read "dns.nxdomain").
+    assert [t["text"] for t in boxes["y"]] == readable
+    isps = page.locator("#method-isp-table thead th").count() - 1
+    assert len(boxes["x"]) == isps >= 3
+    assert boxes["plot"]["height"] >= 20 * len(readable)
+    cut = [t["text"] for t in boxes["y"] + boxes["x"] + boxes["colorbar"] if _outside(t, boxes["svg"])]
+    assert not cut, f"cut off at 390 px: {cut}"
+    assert not browser.errors, browser.errors

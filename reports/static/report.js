@@ -74,17 +74,51 @@
     };
   }
 
+  // A heatmap names the height of its plot area (spec.fit_rows: rows times a row height). Its chart
+  // height is set for a phone, where the column labels stand upright and take the most room; plotly
+  // would otherwise squeeze the rows until it drops every other label, or fail outright when the
+  // margins outgrow the chart. On a wider screen the labels take less and the chart gives it back.
+  // plotly.js recomputes margins for each height, hence a few rounds, each taking what is left.
+  function fitRows(area, spec, rounds) {
+    var size = area._fullLayout && area._fullLayout._size;
+    if (!spec.fit_rows || !size) { return Promise.resolve(); }
+    var missing = Math.round(spec.fit_rows - size.h);
+    if (Math.abs(missing) < 2 || rounds === 0) { return Promise.resolve(); }
+    return window.Plotly.relayout(area, { height: area._fullLayout.height + missing }).then(function () {
+      return fitRows(area, spec, (rounds === undefined ? 4 : rounds) - 1);
+    });
+  }
+
+  function refitOnResize(fitted) {
+    var timer = null;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        fitted.forEach(function (item) {
+          window.Plotly.relayout(item.area, { height: item.spec.layout.height }).then(function () {
+            return fitRows(item.area, item.spec);
+          });
+        });
+      }, 200);
+    });
+  }
+
   function drawCharts() {
     if (typeof window.Plotly === "undefined") { return; }
+    var fitted = [];
     document.querySelectorAll("[data-figure]").forEach(function (area) {
       var source = document.getElementById(area.getAttribute("data-figure"));
       if (!source) { return; }
       var spec = JSON.parse(source.textContent);
       var config = Object.assign({}, spec.config, { modeBarButtonsToAdd: [downloadButton(area, spec)] });
+      if (spec.fit_rows) { fitted.push({ area: area, spec: spec }); }
       window.Plotly.newPlot(area, spec.data, spec.layout, config).then(function () {
+        return fitRows(area, spec);
+      }).then(function () {
         area.setAttribute("data-rendered", "true");
       });
     });
+    if (fitted.length) { refitOnResize(fitted); }
   }
 
   function sortValue(cell) {
