@@ -281,6 +281,22 @@ def test_isp_month_heatmap_is_readable_on_a_phone(browser: Session, pipeline_sit
 
 
 @pytest.mark.parametrize("code", ["en", "km"])
+def test_chart_titles_are_never_cut_on_a_phone(browser: Session, pipeline_site: RenderedReport, code: str) -> None:
+    # Plotly does not wrap titles: on a phone the chart draws without its own (the heading and the
+    # caption carry it); on a desktop it keeps it.
+    titles = "() => [...document.querySelectorAll('[data-figure] .gtitle')].map(e => e.textContent)"
+    phone = browser.open(pipeline_site.index_pages[code], width=390, height=844)
+    _wait_for_charts(phone)
+    assert not [text for text in phone.evaluate(titles) if text.strip()]
+    captions = phone.locator("figure.chart figcaption").all_inner_texts()
+    assert captions and all(caption.strip() for caption in captions)
+    desktop = browser.open(pipeline_site.index_pages[code], width=1280, height=900)
+    _wait_for_charts(desktop)
+    assert len([text for text in desktop.evaluate(titles) if text.strip()]) >= 5
+    assert not browser.errors, browser.errors
+
+
+@pytest.mark.parametrize("code", ["en", "km"])
 def test_method_isp_heatmap_labels_every_row_and_column_as_the_table_does(
         browser: Session, pipeline_site: RenderedReport, code: str) -> None:
     page = browser.open(pipeline_site.index_pages[code], width=390, height=844)

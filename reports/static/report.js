@@ -103,6 +103,9 @@
     });
   }
 
+  // Below this width a chart draws without its title (see drawCharts).
+  var PHONE_WIDTH = 600;
+
   function drawCharts() {
     if (typeof window.Plotly === "undefined") { return; }
     var fitted = [];
@@ -112,7 +115,16 @@
       var spec = JSON.parse(source.textContent);
       var config = Object.assign({}, spec.config, { modeBarButtonsToAdd: [downloadButton(area, spec)] });
       if (spec.fit_rows) { fitted.push({ area: area, spec: spec }); }
-      window.Plotly.newPlot(area, spec.data, spec.layout, config).then(function () {
+      var layout = spec.layout;
+      if (area.clientWidth < PHONE_WIDTH) {
+        // Plotly does not wrap a title, so on a phone it is cut mid-word (Khmer titles always are);
+        // the heading above the chart and its caption below carry it. Saved images keep it.
+        layout = Object.assign({}, spec.layout, {
+          title: { text: "" },
+          margin: Object.assign({}, spec.layout.margin, { t: 16 })
+        });
+      }
+      window.Plotly.newPlot(area, spec.data, layout, config).then(function () {
         return fitRows(area, spec);
       }).then(function () {
         area.setAttribute("data-rendered", "true");
