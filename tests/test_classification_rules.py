@@ -81,6 +81,19 @@ def _cases() -> dict[str, dict]:
     cases["failed_control_with_a_failure_is_inconclusive"] = dict(control=False, tcp={SITE_IP: "generic_timeout_error"})
     cases["doh_answers_stand_in_for_a_missing_control"] = dict(version="0.5.28", control=False, dns_failure="dns_nxdomain_error", doh=[SITE_IP])
     cases["probe_anomaly_is_kept_for_comparison"] = dict(probe_blocking="dns", tls={SITE_IP: None})
+    # What an OONI researcher's review found claimed as blocking on weak evidence (or missed):
+    cases["control_dns_timeout_is_no_ghost_domain"] = dict(url="http://www.example.com/", control_addrs=[],
+                                                           control_dns_failure="generic_timeout_error")
+    cases["nxdomain_with_a_control_dns_timeout_is_inconclusive"] = dict(
+        asn=24492, dns_failure="dns_nxdomain_error", control_addrs=[], control_dns_failure="generic_timeout_error")
+    cases["page_where_the_control_got_an_error_status_is_ok"] = dict(url="http://www.example.com/",
+                                                                     control_http={"status_code": 404})
+    cases["foreign_generic_fingerprint_alone_is_not_blocking"] = dict(
+        url="http://www.example.com/",
+        response={"code": 200, "body": "<html><head><title>Access Denied</title></head><body>hi</body></html>"})
+    cases["dns_failure_of_the_probes_own_network_is_inconclusive"] = dict(dns_failure="network_unreachable")
+    cases["expired_certificate_at_the_probe_only_is_inconclusive"] = dict(
+        version="0.5.28", tls={SITE_IP: "ssl_invalid_certificate"})
     return cases
 
 
@@ -104,6 +117,34 @@ def test_fast_path_agrees_with_the_full_rules_on_every_case(tmp_path: Path) -> N
         judged[fast_path] = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
     con.close()
     assert len(judged[True]) == len(_cases()) and judged[True] == judged[False]
+
+
+def test_control_dns_timeout_is_no_ghost_domain(judged) -> None:
+    # Only a control NXDOMAIN says the name does not exist; a control timeout says nothing.
+    assert judged["control_dns_timeout_is_no_ghost_domain"]["outcome"] != "blocked"
+
+
+def test_nxdomain_with_a_control_dns_timeout_is_inconclusive(judged) -> None:
+    # Not `down`: the control's timeout does not show the site is gone (and this is how WiCAM blocks).
+    assert judged["nxdomain_with_a_control_dns_timeout_is_inconclusive"]["outcome"] == "inconclusive"
+
+
+def test_page_where_the_control_got_an_error_status_is_ok(judged) -> None:
+    assert judged["page_where_the_control_got_an_error_status_is_ok"]["outcome"] == "ok"
+
+
+def test_foreign_generic_fingerprint_alone_is_not_blocking(judged) -> None:
+    j = judged["foreign_generic_fingerprint_alone_is_not_blocking"]
+    assert j["outcome"] == "ok" and j["method"] is None
+
+
+def test_dns_failure_of_the_probes_own_network_is_inconclusive(judged) -> None:
+    assert judged["dns_failure_of_the_probes_own_network_is_inconclusive"]["outcome"] == "inconclusive"
+
+
+def test_expired_certificate_at_the_probe_only_is_inconclusive(judged) -> None:
+    j = judged["expired_certificate_at_the_probe_only_is_inconclusive"]
+    assert (j["outcome"], j["layer"]) == ("inconclusive", "tls")
 
 
 def test_many_matched_dns_answers_keep_their_verified_pages_off_the_fast_path(tmp_path: Path) -> None:

@@ -54,7 +54,10 @@ features AS (
         b.*,
         b.ctrl_present AND b.control_http_failure IS NULL AND b.control_http_status IS NOT NULL AS ctrl_http_ok,
         b.ctrl_present AND b.control_http_failure IS NOT NULL AS ctrl_http_failed,
-        b.ctrl_present AND b.control_dns_failure IS NOT NULL AND len(b.ctrl_addrs) = 0 AS ctrl_dns_failed,
+        -- The control found that the name does not exist (NXDOMAIN, no answer): the site's own DNS
+        -- says so. A control lookup that timed out or failed otherwise says nothing about the name.
+        b.ctrl_present AND len(b.ctrl_addrs) = 0
+            AND coalesce(imap_failure_kind(b.control_dns_failure) IN ('nxdomain', 'no_answer'), false) AS ctrl_dns_failed,
         -- The name resolves to a public address out-of-band (control or the probe's own DoH).
         CASE WHEN len(b.ctrl_addrs) > 0 AND NOT imap_is_bogon(b.ctrl_addrs[1]) THEN true
              WHEN len(b.ctrl_addrs) = 0 AND len(b.doh) = 0 THEN false
@@ -85,9 +88,11 @@ proven AS (
         CASE WHEN NOT f.response OR NOT f.final_https THEN false
              WHEN f.final_authority IS NOT NULL AND NOT imap_same_site(f.final_host, f.domain) THEN false
              ELSE f.no_tls_records OR len(f.tls_ok) > 0 END AS https_proof,
-        CASE WHEN NOT (f.ctrl_http_ok AND f.response) THEN false
+        -- Differences count only against a control that got the site's page: when the control
+        -- itself got an error status (404, 503), a probe that got a page got more, not less.
+        CASE WHEN NOT (f.ctrl_http_ok AND f.response) OR f.control_http_status >= 400 THEN false
              ELSE f.http_status IS DISTINCT FROM f.control_http_status END AS status_differs,
-        CASE WHEN NOT (f.ctrl_http_ok AND f.response) THEN false
+        CASE WHEN NOT (f.ctrl_http_ok AND f.response) OR f.control_http_status >= 400 THEN false
              WHEN coalesce(f.http_body_truncated, false) THEN false
              WHEN f.http_body_length > 0 AND f.control_http_body_length > 0
                   AND least(f.http_body_length, f.control_http_body_length)
@@ -168,6 +173,7 @@ decided AS (
             WHEN r.dns_rule = 'router_page' THEN 'inconclusive'
             WHEN r.dns_rule = 'dns_down_bogon' THEN 'down'
             WHEN r.dns_rule = 'dns_failure' THEN CASE
+                WHEN imap_failure_kind(r.sys_dns_failure) = 'unreachable' THEN 'inconclusive'
                 WHEN r.resolves_elsewhere THEN 'blocked'
                 WHEN r.ctrl_dns_failed THEN 'down'
                 ELSE 'inconclusive' END
@@ -178,7 +184,9 @@ decided AS (
             WHEN r.https_proof THEN 'ok'
             WHEN r.dns_rule = 'dns_unverifiable' THEN 'inconclusive'
             WHEN r.response AND r.http_fp_scope = 'fp' THEN 'ok'
-            WHEN r.response AND r.http_fp_scope IS NOT NULL THEN 'blocked'
+            -- A `foreign` match (a rule for other countries' networks, such as a generic
+            -- "<title>Access Denied</title>") proves nothing here: the page comparison below decides.
+            WHEN r.response AND r.http_fp_scope IS NOT NULL AND r.http_fp_scope <> 'foreign' THEN 'blocked'
             WHEN r.http_experiment_failure IS NOT NULL THEN CASE
                 WHEN r.fail_kind = 'unreachable' THEN 'inconclusive'
                 WHEN r.fail_kind = 'site' THEN CASE
@@ -192,6 +200,10 @@ decided AS (
                     WHEN r.control_tcp_failures > 0 OR r.ctrl_http_failed THEN 'down'
                     ELSE 'inconclusive' END
                 WHEN r.fail_layer = 'tls' THEN CASE
+                    -- ssl_invalid_certificate is an expired or not yet valid certificate: at the probe
+                    -- alone, usually its clock. Interception shows as a wrong host or unknown authority.
+                    WHEN coalesce(r.tls_failure, r.http_experiment_failure) = 'ssl_invalid_certificate'
+                         AND NOT coalesce(r.control_tls_failures > 0, false) THEN 'inconclusive'
                     WHEN r.control_tls_ok > 0 OR (r.control_tls_ok IS NULL AND r.ctrl_http_ok) THEN 'blocked'
                     WHEN r.control_tls_failures > 0 OR r.ctrl_http_failed THEN 'down'
                     ELSE 'inconclusive' END
@@ -210,7 +222,7 @@ decided AS (
             WHEN r.dns_rule NOT IN ('dns_consistent', 'dns_unverifiable') THEN r.dns_rule
             WHEN r.https_proof THEN 'https_proof'
             WHEN r.dns_rule = 'dns_unverifiable' THEN 'dns_unverifiable'
-            WHEN r.response AND r.http_fp_scope IS NOT NULL THEN 'http_fingerprint'
+            WHEN r.response AND r.http_fp_scope IS NOT NULL AND r.http_fp_scope <> 'foreign' THEN 'http_fingerprint'
             WHEN r.http_experiment_failure IS NOT NULL THEN 'failure'
             WHEN NOT r.response THEN 'no_response'
             WHEN NOT r.ctrl_present THEN 'no_control'
