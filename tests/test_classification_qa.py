@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from ooni_ingest.parse import parse_measurement, rows_to_frame
@@ -61,8 +62,8 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def qa_judgments(qa_samples_dir: Path, fingerprints_dir: Path) -> dict[str, dict]:
+def qa_warehouse(qa_samples_dir: Path, fingerprints_dir: Path) -> duckdb.DuckDBPyConnection:
+    """A warehouse holding every QA sample, keyed by its scenario (the file name)."""
     con = warehouse(fingerprints_dir)
     rows = []
     for path in sorted(qa_samples_dir.glob("*.json")):
@@ -73,6 +74,12 @@ def qa_judgments(qa_samples_dir: Path, fingerprints_dir: Path) -> dict[str, dict
             rows.append(row)
     frame = rows_to_frame(rows)  # noqa: F841 - read by DuckDB below
     con.execute("INSERT INTO measurements BY NAME SELECT * FROM frame")
+    return con
+
+
+@pytest.fixture(scope="module")
+def qa_judgments(qa_samples_dir: Path, fingerprints_dir: Path) -> dict[str, dict]:
+    con = qa_warehouse(qa_samples_dir, fingerprints_dir)
     judge_measurements(con)
     cursor = con.execute("SELECT * FROM measurement_judgments")
     names = [d[0] for d in cursor.description]
@@ -80,16 +87,7 @@ def qa_judgments(qa_samples_dir: Path, fingerprints_dir: Path) -> dict[str, dict
 
 
 def test_fast_path_agrees_with_the_full_rules(qa_samples_dir: Path, fingerprints_dir: Path) -> None:
-    con = warehouse(fingerprints_dir)
-    rows = []
-    for path in sorted(qa_samples_dir.glob("*.json")):
-        for item in read_measurement_file(path):
-            row = parse_measurement(item.measurement, ingest_day=date(2024, 2, 12), ingest_source="local",
-                                    source_file=str(path), source_line=item.line)
-            row["measurement_key"] = path.stem
-            rows.append(row)
-    frame = rows_to_frame(rows)  # noqa: F841 - read by DuckDB below
-    con.execute("INSERT INTO measurements BY NAME SELECT * FROM frame")
+    con = qa_warehouse(qa_samples_dir, fingerprints_dir)
     judged = {}
     for fast_path in (True, False):
         judge_measurements(con, fast_path=fast_path)
