@@ -47,13 +47,9 @@ def run_measurement(args: argparse.Namespace) -> int:
     from ooni_ingest.api import OoniApi, write_atomically
     from ooni_ingest.http import FetchError, HttpClient
     from ooni_ingest.parse import SkipMeasurement, parse_measurement
-    from warehouse.settings import SettingsError, load_settings
+    from warehouse.settings import load_settings
 
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"imap measurement: error: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings()   # a SettingsError is printed by pipelines.cli.main
     http = HttpClient(timeout=settings.ingest.http_timeout_seconds, max_retries=settings.ingest.max_retries)
     api = OoniApi(settings.ingest.api_endpoint, http, settings.paths.cache_dir / "api")
     try:

@@ -60,6 +60,11 @@ def test_a_missing_config_file_and_a_bad_setting_are_one_line_errors(tmp_path, m
     assert imap(["run", "--year", "2024", "--db", str(tmp_path / "w.duckdb")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("imap run: error: ") and "unknown setting ingest.countri" in err and "Traceback" not in err
+    for argv in (["ingest", "--start", "2024-03-01", "--end", "2024-03-01"],
+                 ["measurement", "20240301000001.000000_KH_webconnectivity_0000000000000001"]):
+        assert imap(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"imap {argv[0]}: error: ") and "unknown setting ingest.countri" in err
 
 
 @pytest.mark.parametrize("year", ["24", "99999", "twenty"])

@@ -14,7 +14,6 @@ from warehouse.periods import iso_day
 INGEST_JOB = "ingest_job"
 
 
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     ingest = subparsers.add_parser(
         "ingest",
@@ -60,14 +59,11 @@ def _check_range(start: date, end: date) -> None:
 def run_ingest_command(args: argparse.Namespace) -> int:
     from ooni_ingest.progress import PROGRESS_ENVIRONMENT_VARIABLE
     from pipelines.execution import GraphRunner, StageFailed
-    from warehouse.settings import SettingsError, load_settings
+    from warehouse.settings import load_settings
 
     _check_range(args.start, args.end)
     overrides = overrides_from_args(args)
-    try:
-        settings = load_settings(overrides)
-    except SettingsError as exc:
-        raise CommandError(str(exc)) from exc
+    settings = load_settings(overrides)   # a SettingsError is printed by pipelines.cli.main
     source = settings.ingest.source
     if source not in ("s3", "api") and not os.path.exists(source):
         raise CommandError(f"--source {source}: no such directory or file (use s3, api or a local path)")
