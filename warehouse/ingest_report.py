@@ -10,7 +10,7 @@ from datetime import date
 
 import duckdb
 
-from warehouse.ingest_run import BAD_INPUT_REASONS
+from warehouse.ingest_run import BAD_INPUT_REASONS, days_over_skip_limit
 
 # A content-filtered file has one ingest_files row per day it fed, each with the lines of that day
 # (its skipped lines on the first day of the run's range): per file they add up to its lines.
@@ -90,10 +90,9 @@ class RangeReport:
         else:
             out.append("Skipped: nothing")
         if max_skip_rate is not None:
-            days_over = [(day, bad, lines) for day, bad, lines in self.bad_input_by_day if lines and bad / lines > max_skip_rate]
+            days_over = days_over_skip_limit(self.bad_input_by_day, max_skip_rate)
             if rate > max_skip_rate or days_over:
-                worst = ", ".join(f"{day} ({bad / lines:.0%})" for day, bad, lines in
-                                  sorted(days_over, key=lambda d: d[1] / d[2], reverse=True)[:5])
+                worst = ", ".join(f"{day} ({bad / lines:.0%})" for day, bad, lines in days_over[:5])
                 out.append(f"Check skip_rate: RED (bad input above {max_skip_rate:.0%} of lines"
                            + (f"; days over it: {worst}" if worst else "") + "): look at the files above before using those days")
         if self.months:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,13 @@ BAD_INPUT_REASONS = frozenset(
         "unknown_test_version", "wrong_test_name", "wrong_country", "invalid_field", "implausible_time",
     }
 )
+
+
+def days_over_skip_limit(days: Iterable[tuple[date, int, int]], limit: float) -> list[tuple[date, int, int]]:
+    """The (day, bad input lines, lines) whose bad input exceeds ``limit`` of the day's lines, worst
+    first: the skip_rate check's rule for single days, and what `imap ingest`'s summary names."""
+    over = [(day, bad, lines) for day, bad, lines in days if lines and bad / lines > limit]
+    return sorted(over, key=lambda d: d[1] / d[2], reverse=True)
 
 
 # DuckDB's buffer pool during ingest: enough for a day's batch and the duplicate check over a year.

@@ -48,7 +48,7 @@ def ooni_measurements(
     from ooni_ingest.http import HttpClient
     from ooni_ingest.progress import callback_if_requested
     from ooni_ingest.sources import open_source
-    from warehouse.ingest_run import BAD_INPUT_REASONS, run_ingest
+    from warehouse.ingest_run import BAD_INPUT_REASONS, days_over_skip_limit, run_ingest
 
     settings = imap_settings.load()
     window = context.partition_time_window
@@ -108,13 +108,12 @@ def ooni_measurements(
     yield dg.MaterializeResult(metadata=metadata)
     limit = ingest.max_skip_rate
     # Day by day as well as for the run: in a year's backfill one broken day is lost in the total.
-    days_over = {day.isoformat(): (t.bad_input, t.lines) for day, t in sorted(summary.by_day.items())
-                 if t.lines and t.bad_input / t.lines > limit}
+    days_over = days_over_skip_limit(
+        ((day, t.bad_input, t.lines) for day, t in summary.by_day.items()), limit)
     description = f"{summary.bad_input} of {summary.lines} lines were bad input ({summary.skip_rate:.2%}; limit {limit:.2%})"
     if days_over:
-        worst = sorted(days_over.items(), key=lambda item: item[1][0] / item[1][1], reverse=True)[:5]
         description += f"; {len(days_over)} day(s) over the limit, worst: " + ", ".join(
-            f"{day} ({bad} of {lines}, {bad / lines:.0%})" for day, (bad, lines) in worst
+            f"{day} ({bad} of {lines}, {bad / lines:.0%})" for day, bad, lines in days_over[:5]
         ) + " (see ingest_skips for the files and lines)"
     yield dg.AssetCheckResult(
         check_name=SKIP_RATE_CHECK,
@@ -124,7 +123,8 @@ def ooni_measurements(
         metadata={
             "skip_rate": summary.skip_rate,
             "max_skip_rate": limit,
-            "days_over_limit": dg.MetadataValue.json({day: bad / lines for day, (bad, lines) in days_over.items()}),
+            "days_over_limit": dg.MetadataValue.json(
+                {day.isoformat(): bad / lines for day, bad, lines in sorted(days_over)}),
             "bad_input_by_reason": dg.MetadataValue.json(
                 {reason: count for reason, count in skipped.items() if reason in BAD_INPUT_REASONS}
             ),
