@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from warehouse.cli_common import add_db_option
-from warehouse.periods import reporting_year
+from warehouse.cli_common import add_db_option, reporting_year
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

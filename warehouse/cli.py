@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from warehouse.cli_common import add_country_option, add_db_option, settings_from_args
-from warehouse.periods import reporting_year
+from warehouse.cli_common import add_country_option, add_db_option, reporting_year, settings_from_args
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

@@ -5,36 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-# OONI's web_connectivity data starts in 2016; a year far outside this range is a typo (24 for 2024).
-FIRST_REPORTING_YEAR = 2012
-
-
-def iso_day(text: str) -> date:
-    """An argparse type for a day written YYYY-MM-DD, with a message saying what is wrong with it."""
-    import argparse
-    import re
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise argparse.ArgumentTypeError(f"{text!r} is not a calendar date") from None
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def reporting_year(text: str) -> int:
-    """An argparse type for --year: a four-digit year from FIRST_REPORTING_YEAR to next year."""
-    import argparse
-
-    last = date.today().year + 1
-    try:
-        year = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a year (e.g. 2024)") from None
-    if not FIRST_REPORTING_YEAR <= year <= last:
-        raise argparse.ArgumentTypeError(f"{year} is not a reporting year imap can use ({FIRST_REPORTING_YEAR}-{last})")
-    return year
-
 
 @dataclass(frozen=True)
 class Period:

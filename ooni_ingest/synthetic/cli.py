@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import date
 
-from warehouse.periods import iso_day
+from warehouse.cli_common import iso_day
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -8,8 +8,7 @@ import sys
 from datetime import date, timedelta
 
 from pipelines.cli import CommandError
-from warehouse.cli_common import add_country_option, add_db_option, overrides_from_args
-from warehouse.periods import iso_day
+from warehouse.cli_common import add_country_option, add_db_option, iso_day, overrides_from_args
 
 INGEST_JOB = "ingest_job"
 

@@ -15,8 +15,8 @@ from warehouse.cli_common import (
     add_db_option,
     add_offline_reference_options,
     overrides_from_args,
+    reporting_year,
 )
-from warehouse.periods import reporting_year
 
 # Jobs of the code location, one per partition type (see pipelines/assets/jobs.py).
 REFERENCE_JOB = "reference_job"
