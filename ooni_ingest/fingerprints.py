@@ -29,7 +29,8 @@ FILES = ("fingerprints_dns.csv", "fingerprints_http.csv")
 HEADER_START = "name,scope,other_names,location_found,pattern_type,pattern"
 COMMIT_RE = re.compile(r"[0-9a-f]{40}")
 SOURCE_FILE = "SOURCE"   # a copy made by hand says where it came from: "... commit <40 hex> ..."
-_NOTED_COMMIT_RE = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{40}(?![0-9A-Za-z])")
+# A commit as git writes it, standing alone: not the first 40 digits of a longer SHA-256.
+_NOTED_COMMIT_RE = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{40}(?![0-9A-Za-z])")
 
 
 class FingerprintSourceError(RuntimeError):
@@ -70,13 +71,14 @@ def check_csv(name: str, content: bytes, where: str) -> None:
 
 
 def commit_noted_in(directory: Path) -> str | None:
-    """The upstream commit a local copy's ``SOURCE`` file names, if it names one."""
+    """The upstream commit a local copy's ``SOURCE`` file names, if it names one (a copy of OONI's
+    fingerprints or of citizenlab/test-lists, made by hand)."""
     try:
         text = (directory / SOURCE_FILE).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
     match = _NOTED_COMMIT_RE.search(text)
-    return match.group(0).lower() if match else None
+    return match.group(0) if match else None
 
 
 def local_fingerprints(directory: Path | str) -> FingerprintFiles:

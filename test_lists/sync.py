@@ -22,6 +22,7 @@ from pathlib import Path
 
 import requests
 
+from ooni_ingest.fingerprints import commit_noted_in
 from ooni_ingest.http import name_did_not_resolve
 from test_lists.csvfile import decode
 from test_lists.legend import parse_legend
@@ -170,15 +171,6 @@ def sync_from_network(cache_dir: Path, base_url: str, ref: str, *, api_url: str 
     return _store(cache_dir, blobs, sources, snapshot, commit[:12] if commit else _content_id(blobs))
 
 
-def _commit_noted_in(directory: Path) -> str | None:
-    """A copy made by hand may say where it came from (``SOURCE``: "... commit <sha> ...")."""
-    try:
-        match = COMMIT.search((directory / "SOURCE").read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return None
-    return match.group(0) if match else None
-
-
 def sync_from_directory(cache_dir: Path, directory: Path, ref: str | None = None) -> Snapshot:
     """Copy a local copy (a directory with the three files, or a test-lists clone) into the cache."""
     directory = directory.expanduser().resolve()
@@ -193,7 +185,7 @@ def sync_from_directory(cache_dir: Path, directory: Path, ref: str | None = None
             raise SyncError(f"{path}: {exc.strerror or exc}") from exc
         sources[name] = str(path)
         check_content(name, blobs[name], str(path))
-    commit = _commit_noted_in(directory) or _commit_noted_in(directory.parent)
+    commit = commit_noted_in(directory) or commit_noted_in(directory.parent)
     snapshot = Snapshot(Path(), ref or "local", commit, str(directory), _now(), {},
                         "" if commit else "local copy without a SOURCE file naming its commit")
     return _store(cache_dir, blobs, sources, snapshot, _content_id(blobs))
