@@ -190,8 +190,9 @@ def run(mix: str, args: argparse.Namespace) -> int:
         for attempt in range(1, args.repeat + 1):
             if attempt > 1:
                 # Start each repeat from empty tier-1 and tier-3 tables, as the first one did.
-                con.execute("DROP TABLE measurement_judgments")
-                con.execute("DROP TABLE site_month_verdicts")
+                con.execute("DROP VIEW measurement_judgments")
+                for table in ("ruled_judgments", "judged_days", "site_month_verdicts"):
+                    con.execute(f"DROP TABLE {table}")
                 apply_schema(con)
                 con.execute("CHECKPOINT")
             started, cpu = time.perf_counter(), time.process_time()

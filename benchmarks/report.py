@@ -68,7 +68,9 @@ INSERT_TIERS = [
               'Bench ISP ' || isp AS probe_network_name, 'imap-benchmark' AS software_name,
               '0.5.28' AS test_version
        FROM bench_cells, range(measurements) t(k)""",
-    """INSERT INTO measurement_judgments BY NAME
+    # The blocked measurements' judgments, as the rules store them; once the days are recorded as
+    # judged (record_judged_days), the view derives the rest as the fast path's `ok`.
+    """INSERT INTO ruled_judgments BY NAME
        SELECT 'bench_' || site || '_' || isp || '_' || m || '_' || k AS measurement_key, month AS ingest_day,
               (month + INTERVAL (k % 28) DAY)::DATE AS measurement_day, 'KH' AS probe_cc,
               asn AS probe_asn, domain, 'blocked' AS outcome, 'dns' AS layer,
@@ -89,6 +91,7 @@ INSERT_TIERS = [
 
 
 def build_warehouse(path: Path, *, websites: int, isps: int, months: int, coverage: float) -> dict[str, int]:
+    from warehouse.classification.judgments import record_judged_days
     from warehouse.classification.summary import build_period_summary
     from warehouse.db import connect
     from warehouse.periods import period_for_year
@@ -101,6 +104,7 @@ def build_warehouse(path: Path, *, websites: int, isps: int, months: int, covera
         con.execute(GENERATE_CELLS, {k: v for k, v in params.items() if f"${k}" in GENERATE_CELLS})
         for sql in INSERT_TIERS:
             con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+        record_judged_days(con)
         build_period_summary(con, period_for_year(2024), ClassificationThresholds(), country="KH")
         counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
                   for table in ("measurements", "site_month_verdicts", "site_period_summary")}

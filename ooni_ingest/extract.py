@@ -455,19 +455,41 @@ def probe_analysis_fields(test_keys: dict) -> tuple:
     )
 
 
-# Two facts about the system resolver's answers that the judgments' fast path (classify_macros.sql)
-# tests on every measurement: stored at ingest, they save comparing address lists for a year of
-# measurements in SQL. Each is false when there are no answers. For rows stored before these columns
-# existed (NULL), the SQL computes the same from the lists (imap_answers_in_control, imap_answers_explained).
-ANSWER_COLUMNS = ("dns_answers_in_control", "dns_answers_explained")
+# Three facts about the system resolver's answers that the judgments' fast path (classify_macros.sql)
+# tests on every measurement: stored at ingest, they save comparing address lists and running the
+# bogon expression for a year of measurements in SQL. The first two are false when there are no
+# answers, the third is NULL then. For rows stored before these columns existed (NULL), the SQL
+# computes the same from the lists (imap_answers_in_control, imap_answers_explained,
+# imap_first_answer_bogon).
+ANSWER_COLUMNS = ("dns_answers_in_control", "dns_answers_explained", "dns_first_answer_bogon")
+
+# imap_is_bogon of classify_macros.sql, the same expressions (RE2 there, `re` here: they use nothing
+# the two read differently; `$` is written \Z, since Python's `$` also matches before a final newline).
+# tests/test_parse_answer_checks.py compares them on the corpora and on every range's edges.
+_BOGON_V4_PREFIXES = (
+    r"(0|10|127|22[4-9]|2[3-5][0-9])\.|100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.|169\.254\.|"
+    r"172\.(1[6-9]|2[0-9]|3[01])\.|192\.168\.|198\.1[89]\.|192\.0\.[02]\.|198\.51\.100\.|203\.0\.113\."
+)
+_BOGON_V6 = re.compile(r"(::1?\Z|f[cd][0-9a-f]{0,2}:|fe[89ab][0-9a-f]?:|2001:db8:|::ffff:(" + _BOGON_V4_PREFIXES + "))")
+_BOGON_V4 = re.compile(r"(" + _BOGON_V4_PREFIXES + r")[0-9.]*\Z")
+
+
+def is_bogon(address: str) -> bool:
+    """A private, loopback, link-local, shared, documentation, benchmark, multicast or reserved address
+    (imap_is_bogon in classify_macros.sql, which explains the ranges)."""
+    if ":" in address:
+        return _BOGON_V6.match(address.lower()) is not None
+    return _BOGON_V4.match(address) is not None
 
 
 def answer_checks(answers: list[str], control_addrs: list[str], doh_answers: list[str], tls_ok_ips: list[str]) -> tuple:
     """(every answer is one the control got; every answer is one the control, DoH or a verified
-    handshake got), both false without answers: list_has_all in SQL, on lists of a few addresses."""
+    handshake got; the first answer is a bogon): list_has_all in SQL, on lists of a few addresses.
+    False, false and None without answers."""
     if not answers:
-        return (False, False)
+        return (False, False, None)
+    first_bogon = is_bogon(answers[0])
     if all(answer in control_addrs for answer in answers):
-        return (True, True)
-    return (False, all(answer in control_addrs or answer in doh_answers or answer in tls_ok_ips for answer in answers))
-
+        return (True, True, first_bogon)
+    explained = all(answer in control_addrs or answer in doh_answers or answer in tls_ok_ips for answer in answers)
+    return (False, explained, first_bogon)

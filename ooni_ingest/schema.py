@@ -52,7 +52,7 @@ MEASUREMENT_SCHEMA = pl.Schema(
         ("probe_blocking", _S), ("probe_accessible", _B), ("x_blocking_flags", _I), ("body_length_match", _B),
         ("body_proportion", pl.Float64), ("status_code_match", _B), ("headers_match", _B), ("title_match", _B),
         # Derived at ingest for the judgments' fast path (ooni_ingest.extract.answer_checks)
-        ("dns_answers_in_control", _B), ("dns_answers_explained", _B),
+        ("dns_answers_in_control", _B), ("dns_answers_explained", _B), ("dns_first_answer_bogon", _B),
     ]
 )
 

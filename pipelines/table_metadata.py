@@ -19,7 +19,8 @@ ASSET_TABLES: dict[str, tuple[str, ...]] = {
     "test_list": ("test_list",),
     "fingerprints": ("fingerprints", "networks"),
     "ooni_measurements": ("measurements", "ingest_files", "ingest_skips"),
-    "measurement_judgments": ("measurement_judgments",),
+    # A view over the two tables after it (schema.sql): readers query the view.
+    "measurement_judgments": ("measurement_judgments", "ruled_judgments", "judged_days"),
     "site_month_verdicts": ("site_month_verdicts",),
     "fingerprint_candidates": ("fingerprint_candidates",),
     "site_year_summary": ("site_period_summary",),
@@ -27,6 +28,8 @@ ASSET_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 _TABLE_BLOCK = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", re.S)
+# Views whose columns are those of a table (same names, same meaning): described by its comments.
+VIEW_COLUMNS_OF = {"measurement_judgments": "ruled_judgments"}
 
 
 @cache
@@ -44,6 +47,8 @@ def _column_comments() -> dict[str, dict[str, str]]:
             depth += code.count("(") - code.count(")")
             if column and comment.strip():
                 columns.setdefault(column, comment.strip())
+    for view, table in VIEW_COLUMNS_OF.items():
+        comments[view] = comments.get(table, {})
     return comments
 
 

@@ -362,6 +362,36 @@ def test_judging_again_replaces_and_never_duplicates(con) -> None:
     assert {judgment(con, k)["outcome"] for k in keys} == {"ok", "blocked"}
 
 
+def test_a_warehouse_from_before_the_split_keeps_its_judgments(con) -> None:
+    """Warehouses made before tier 1 was stored as ruled_judgments + judged_days hold one table,
+    measurement_judgments, with every judgment: opening one renames it, records its days as judged,
+    and the view then reads the same rows (deriving none twice); judging again gives them too."""
+    from warehouse.db import apply_schema
+
+    insert_raw(con, [raw_measurement(), raw_measurement(dns_failure="dns_nxdomain_error"),
+                     raw_measurement(url="https://www.example.com/")])
+    judge_measurements(con)
+    everything = "SELECT * FROM measurement_judgments ORDER BY measurement_key"
+    before = con.execute(everything).fetchall()
+    assert con.execute("SELECT sum(fast_path) FROM judged_days").fetchone()[0] > 0
+    con.execute("CREATE TABLE old_judgments AS " + everything)
+    con.execute("DROP VIEW measurement_judgments")
+    con.execute("DROP TABLE ruled_judgments")
+    con.execute("DROP TABLE judged_days")
+    con.execute("ALTER TABLE old_judgments RENAME TO measurement_judgments")
+
+    apply_schema(con)
+    assert con.execute("SELECT table_type FROM information_schema.tables "
+                       "WHERE table_name = 'measurement_judgments'").fetchone() == ("VIEW",)
+    assert con.execute(everything).fetchall() == before
+    assert con.execute("SELECT count(*) FROM ruled_judgments").fetchone()[0] == len(before)
+    assert con.execute("SELECT sum(measurements), sum(fast_path) FROM judged_days").fetchone() == (len(before), 0)
+    apply_schema(con)   # and once migrated, opening it again changes nothing
+    assert con.execute(everything).fetchall() == before
+    judge_measurements(con)
+    assert con.execute(everything).fetchall() == before
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.ip_addresses(v=4) | st.sampled_from(["127.0.0.1", "10.10.10.1", "192.168.1.1", "0.0.0.0", "172.16.5.4",
                                                "100.64.1.1", "169.254.1.1", "198.18.0.1", "8.8.8.8", "36.37.242.94"]))

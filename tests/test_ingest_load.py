@@ -90,3 +90,42 @@ def test_measurements_from_the_future_are_implausible(tmp_path: Path, make_kh_mi
     con = connect(tmp_path / "w.duckdb")
     summary = run_ingest(con, LocalSource(tmp_path / "m", "KH"), D1, D1, country="KH", workers=1)
     assert summary.stored == 2 and summary.skipped["implausible_time"] == 1
+
+
+def judged_per_day(con) -> dict:
+    return dict(con.execute("SELECT ingest_day, count(*) FROM measurement_judgments GROUP BY 1").fetchall())
+
+
+def test_reloading_a_judged_day_drops_its_judgments_until_it_is_judged_again(tmp_path: Path, make_kh_mirror) -> None:
+    """The fast path's `ok` judgments are derived from the measurements of judged days (the view
+    measurement_judgments): a reloaded day must not show judgments of rows it no longer holds, nor
+    unjudged rows as `ok`; a measurement another day takes over takes its judgment along."""
+    from warehouse.classification.judgments import judge_measurements
+
+    written = make_kh_mirror(tmp_path / "m", {D1: 4, D2: 4}, files_per_day=1)
+    con = connect(tmp_path / "w.duckdb")
+    source = LocalSource(tmp_path / "m", "KH")
+    run_ingest(con, source, D1, D2, country="KH", workers=1)
+    judge_measurements(con)
+    assert judged_per_day(con) == {D1: 4, D2: 4}
+    assert con.execute("SELECT sum(fast_path) FROM judged_days").fetchone()[0] > 0   # some are derived
+
+    run_ingest(con, source, D2, D2, country="KH", workers=1)
+    assert judged_per_day(con) == {D1: 4}
+    assert con.execute("SELECT count(*) FROM ruled_judgments WHERE ingest_day = ?", [D2]).fetchone()[0] == 0
+    judge_measurements(con, D2, D2)
+    assert judged_per_day(con) == {D1: 4, D2: 4}
+
+    # Day 2 re-uploads a measurement of day 1, which every rule judged (no fast path): reloading day 2
+    # takes the measurement and removes day 1's judgment of it.
+    judge_measurements(con, fast_path=False)
+    taken = written[D1][0]["measurement_uid"]
+    (path,) = (tmp_path / "m" / "raw" / "20240302").rglob("*.gz")
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()) + json.dumps(written[D1][0]).encode() + b"\n"))
+    run_ingest(con, source, D2, D2, country="KH", workers=1)
+    assert counts(con) == {D1: 3, D2: 5}
+    assert judged_per_day(con) == {D1: 3}
+    assert con.execute("SELECT count(*) FROM ruled_judgments WHERE measurement_key = ?", [taken]).fetchone()[0] == 0
+    judge_measurements(con, D2, D2)
+    assert judged_per_day(con) == {D1: 3, D2: 5}
+    assert con.execute("SELECT count(*) - count(DISTINCT measurement_key) FROM measurement_judgments").fetchone()[0] == 0

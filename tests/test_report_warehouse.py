@@ -22,6 +22,7 @@ import polars as pl
 import pytest
 
 from reports.data import load_report_data
+from warehouse.classification.judgments import record_judged_days
 from warehouse.classification.summary import build_period_summary
 from warehouse.db import connect
 from warehouse.periods import period_for_year
@@ -209,7 +210,9 @@ def build_small_warehouse(
     con.register("fixture_judgments", judgments)
     con.register("fixture_verdicts", verdicts)
     con.execute("INSERT INTO measurements BY NAME SELECT * FROM fixture_measurements")
-    con.execute("INSERT INTO measurement_judgments BY NAME SELECT * FROM fixture_judgments")
+    # Every measurement's judgment is stated here, as the rules store theirs (no fast path to derive).
+    con.execute("INSERT INTO ruled_judgments BY NAME SELECT * FROM fixture_judgments")
+    record_judged_days(con)
     con.execute("INSERT INTO site_month_verdicts BY NAME SELECT * FROM fixture_verdicts")
     for url, domain, list_name, code, description, notes, added in TEST_LIST + (HOSTILE_TEST_LIST if hostile else []):
         con.execute(

@@ -17,13 +17,14 @@ from warehouse.settings import load_settings
 
 
 def warehouse_columns() -> dict[str, list[str]]:
-    """table -> its columns, in order, as DuckDB creates them from schema.sql (ALTERs included)."""
+    """table or view -> its columns, in order, as DuckDB creates them from schema.sql (ALTERs included)."""
     con = duckdb.connect(":memory:")
     try:
         apply_schema(con)
         rows = con.execute(
             "SELECT c.table_name, c.column_name FROM duckdb_columns() c "
-            "JOIN duckdb_tables() t ON t.table_oid = c.table_oid "
+            "JOIN (SELECT table_oid AS oid, internal FROM duckdb_tables() "
+            "      UNION ALL SELECT view_oid, internal FROM duckdb_views()) t ON t.oid = c.table_oid "
             "WHERE NOT t.internal AND c.schema_name = 'main' ORDER BY c.table_name, c.column_index"
         ).fetchall()
     finally:

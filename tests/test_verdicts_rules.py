@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pytest
 
+from warehouse.classification.judgments import record_judged_days
 from warehouse.classification.networks import load_networks
 from warehouse.classification.summary import build_period_summary
 from warehouse.classification.verdicts import build_month_verdicts, z_for
@@ -50,10 +51,11 @@ def add(con, domain: str, asn: int, month: date, outcomes: list[str], *, method:
         measurements,
     )
     con.executemany(
-        "INSERT INTO measurement_judgments (measurement_key, ingest_day, measurement_day, probe_cc, probe_asn, domain, "
+        "INSERT INTO ruled_judgments (measurement_key, ingest_day, measurement_day, probe_cc, probe_asn, domain, "
         "outcome, method, confirmed, local_filtering) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         judgments,
     )
+    record_judged_days(con)   # the judgments above are every measurement's, as the rules would store them
     return [m[1] for m in measurements]
 
 

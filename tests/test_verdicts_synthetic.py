@@ -20,7 +20,7 @@ from ooni_ingest.read import read_measurement_file
 from ooni_ingest.synthetic.truth import read_cell_truth, read_measurement_truth
 from tests.classification_fixtures import warehouse
 from warehouse.classification.judgments import judge_measurements
-from warehouse.classification.verdicts import build_month_verdicts
+from warehouse.classification.verdicts import build_month_verdicts, check_verdict_counts
 from warehouse.settings import ClassificationThresholds
 
 BLOCKING = ("confirmed", "likely")
@@ -110,36 +110,75 @@ def test_fast_path_agrees_with_the_full_rules(judged) -> None:
     # running every measurement through the full rules must give exactly the same judgments.
     con, _ = judged
     fast = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
+    stored = "SELECT (SELECT count(*) FROM ruled_judgments), (SELECT sum(fast_path) FROM judged_days)"
+    # The fast path's judgments are not stored: the view derives them from the judged days.
+    ruled, derived = con.execute(stored).fetchone()
+    assert ruled + derived == len(fast) and derived > len(fast) / 2
     plain, https = con.execute(
         "SELECT count_if(imap_plainly_ok(m)), count_if(NOT coalesce(imap_plainly_ok(m), false) AND imap_https_ok(m)) "
         "FROM measurements m"
     ).fetchone()
     judge_measurements(con, fast_path=False)
     full = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
+    assert con.execute(stored).fetchone() == (len(full), 0)
+    # The monthly cells count the fast path's judgments from the stored parts: the same either way.
+    first, last = con.execute("SELECT min(measurement_day), max(measurement_day) FROM measurements").fetchone()
+    verdicts = "SELECT * FROM site_month_verdicts ORDER BY month, asn, domain"
+    build_month_verdicts(con, first, last, ClassificationThresholds())
+    cells_full = con.execute(verdicts).fetchall()
+    assert check_verdict_counts(con, first, last, "KH").passed
     judge_measurements(con)
+    build_month_verdicts(con, first, last, ClassificationThresholds())
+    assert con.execute(verdicts).fetchall() == cells_full
+    assert check_verdict_counts(con, first, last, "KH").passed
     assert plain > len(fast) / 3 and https > len(fast) / 20
     assert len(fast) == len(full) and fast == full
 
 
 def test_rows_stored_before_the_answer_checks_are_judged_the_same(judged) -> None:
-    # Warehouses ingested before dns_answers_in_control / dns_answers_explained existed hold NULL
-    # there; the fast path then computes them from the lists. Half the rows NULL: both kinds mixed.
+    # Warehouses ingested before dns_answers_in_control / dns_answers_explained /
+    # dns_first_answer_bogon existed hold NULL there; the fast path then computes them from the lists.
+    # Half the rows NULL: both kinds mixed.
     con, _ = judged
     fast_before = judge_measurements(con).fast_path
     before = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
     con.execute("CREATE TEMP TABLE stored_checks AS "
-                "SELECT measurement_key, dns_answers_in_control, dns_answers_explained FROM measurements")
+                "SELECT measurement_key, dns_answers_in_control, dns_answers_explained, dns_first_answer_bogon "
+                "FROM measurements")
     try:
-        con.execute("UPDATE measurements SET dns_answers_in_control = NULL, dns_answers_explained = NULL "
-                    "WHERE hash(measurement_key) % 2 = 0")
+        con.execute("UPDATE measurements SET dns_answers_in_control = NULL, dns_answers_explained = NULL, "
+                    "dns_first_answer_bogon = NULL WHERE hash(measurement_key) % 2 = 0")
         assert con.execute("SELECT count_if(dns_answers_in_control IS NULL) FROM measurements").fetchone()[0] > 100
         fast_after = judge_measurements(con).fast_path
         after = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
     finally:
         con.execute("UPDATE measurements m SET dns_answers_in_control = s.dns_answers_in_control, "
-                    "dns_answers_explained = s.dns_answers_explained FROM stored_checks s "
+                    "dns_answers_explained = s.dns_answers_explained, dns_first_answer_bogon = s.dns_first_answer_bogon "
+                    "FROM stored_checks s "
                     "WHERE m.measurement_key = s.measurement_key")
         con.execute("DROP TABLE stored_checks")
         judge_measurements(con)
     assert len(before) == len(after) and before == after
     assert fast_before == fast_after > len(before) / 2   # the same measurements took the fast path
+
+
+def test_the_count_check_finds_cells_unlike_their_judgments(judged) -> None:
+    """A rule judgment whose measurement is gone (stored parts out of step) makes the cells, which
+    count the fast path from the stored parts, disagree with the judgments: the check says where."""
+    con, _ = judged
+    first, last = con.execute("SELECT min(measurement_day), max(measurement_day) FROM measurements").fetchone()
+    assert check_verdict_counts(con, first, last, "KH").passed
+    key, = con.execute("SELECT j.measurement_key FROM ruled_judgments j JOIN networks n ON n.asn = j.probe_asn "
+                       "WHERE NOT n.exclude_from_verdicts AND j.probe_cc = 'KH' LIMIT 1").fetchone()
+    con.execute("CREATE TEMP TABLE gone AS SELECT * FROM measurements WHERE measurement_key = ?", [key])
+    try:
+        con.execute("DELETE FROM measurements WHERE measurement_key = ?", [key])
+        build_month_verdicts(con, first, last, ClassificationThresholds())
+        found = check_verdict_counts(con, first, last, "KH")
+    finally:
+        con.execute("INSERT INTO measurements SELECT * FROM gone")
+        con.execute("DROP TABLE gone")
+        build_month_verdicts(con, first, last, ClassificationThresholds())
+    assert check_verdict_counts(con, first, last, "KH").passed
+    assert not found.passed and found.cells_unlike_judgments == 1 and found.cells_not_adding_up == 0
+    assert "1 cells unlike their judgments" in found.describe()

@@ -96,7 +96,7 @@ def replace_ingest_partition(
                 if count > kept.get(name, 0):
                     duplicates += count - kept.get(name, 0)
                     _count_duplicates(files, skips, name, count - kept.get(name, 0))
-        (((taken,),),) = _execute_file(con, "ingest_remove_other_partitions.sql", params)
+        *_, ((taken,),) = _execute_file(con, "ingest_remove_other_partitions.sql", params)
         _insert_accounting(con, ingest_day, ingest_source, files, skips)
         con.execute("COMMIT")
     except BaseException:

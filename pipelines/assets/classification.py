@@ -117,7 +117,9 @@ def fingerprints(context: AssetExecutionContext, warehouse: WarehouseResource, i
     )],
     description=(
         "Tier 1: one judgment per measurement (outcome ok/blocked/down/inconclusive, layer, method, "
-        "fingerprint match, local filtering), same daily partitions as ooni_measurements."
+        "fingerprint match, local filtering), same daily partitions as ooni_measurements. Read the view "
+        "measurement_judgments; it derives the plainly-ok judgments of the judged days, and stores the "
+        "rules' own in ruled_judgments."
     ),
 )
 def measurement_judgments(
@@ -201,8 +203,8 @@ def measurement_judgments(
     )],
     check_specs=[dg.AssetCheckSpec(
         VERDICTS_ADD_UP_CHECK, asset="site_month_verdicts",
-        description="Each cell's outcome counts add up to its measurements, the cells add up to the month's "
-        "judgments (VPN/hosting networks aside) and every verdict is in the vocabulary.",
+        description="Each cell's outcome counts add up to its measurements, each cell's counts equal its "
+        "judgments' (VPN/hosting networks aside) and every verdict is in the vocabulary.",
     )],
     description=(
         "Tier 3: per (website, ASN, month) counts by outcome and method, distinct days, Wilson bounds of "
@@ -212,8 +214,7 @@ def measurement_judgments(
 def site_month_verdicts(
     context: AssetExecutionContext, warehouse: WarehouseResource, imap_settings: ImapSettingsResource
 ):
-    from warehouse.classification import VERDICTS
-    from warehouse.classification.verdicts import build_month_verdicts
+    from warehouse.classification.verdicts import build_month_verdicts, check_verdict_counts
 
     settings = imap_settings.load()
     first_day, last_day = _window_days(context)
@@ -221,24 +222,7 @@ def site_month_verdicts(
     country = settings.ingest.country
     with warehouse.connect() as con:
         summary = build_month_verdicts(con, first_month, last_month, settings.thresholds, country)
-        params = {"first": first_month, "last": last_month, "country": country, "verdicts": list(VERDICTS)}
-        bad_cells, cell_total, judged, bad_verdicts = con.execute(
-            """
-            SELECT
-                (SELECT count(*) FROM site_month_verdicts WHERE month BETWEEN $first AND $last AND probe_cc = $country
-                   AND (ok_count + blocked_count + down_count + inconclusive_count <> measurements
-                        OR isp_blocked_count + local_filtering_count <> blocked_count)),
-                (SELECT coalesce(sum(measurements), 0) FROM site_month_verdicts
-                   WHERE month BETWEEN $first AND $last AND probe_cc = $country),
-                (SELECT count(*) FROM measurement_judgments j
-                   WHERE j.measurement_day >= $first AND j.measurement_day < $last + INTERVAL 1 MONTH
-                     AND j.probe_cc = $country
-                     AND NOT EXISTS (SELECT 1 FROM networks n WHERE n.asn = j.probe_asn AND n.exclude_from_verdicts)),
-                (SELECT count(*) FROM site_month_verdicts WHERE month BETWEEN $first AND $last
-                   AND NOT list_contains($verdicts, verdict))
-            """,
-            params,
-        ).fetchone()
+        counts = check_verdict_counts(con, first_month, last_month, country)
         blocked = con.execute(
             "SELECT strftime(month, '%Y-%m') || ' AS' || asn || ' ' || domain, verdict || ' (' || method || ')' "
             "FROM site_month_verdicts WHERE month BETWEEN $first AND $last AND probe_cc = $country "
@@ -267,10 +251,11 @@ def site_month_verdicts(
     })
     yield dg.AssetCheckResult(
         check_name=VERDICTS_ADD_UP_CHECK,
-        passed=bad_cells == 0 and cell_total == judged and bad_verdicts == 0,
-        description=f"{cell_total} measurements in cells for {judged} judged; {bad_cells} cells whose counts do "
-        f"not add up; {bad_verdicts} unknown verdicts",
-        metadata={"measurements_in_cells": int(cell_total), "judged": judged, "cells_not_adding_up": bad_cells},
+        passed=counts.passed,
+        description=counts.describe(),
+        metadata={"measurements_in_cells": counts.measurements_in_cells, "judged": counts.judged,
+                  "cells_not_adding_up": counts.cells_not_adding_up,
+                  "cells_unlike_judgments": counts.cells_unlike_judgments},
     )
 
 

@@ -62,9 +62,10 @@ def judge_measurements(
     nothing is confirmed). The steps: the DNS answers that match a fingerprint (matching.py); which
     measurements need the rules (classify_rule_rows.sql) and what the rules read of them
     (classify_rule_input.sql); their fingerprint matches (matching.py); the rules
-    (classify_judgments.sql); the rest, which every rule would call plainly `ok`
-    (classify_fast_path.sql). ``fast_path=False`` sends every measurement through the full rules
-    (the tests compare both ways).
+    (classify_judgments.sql), stored in ruled_judgments; the days, recorded as judged
+    (classify_judged_days.sql). The rest, which every rule would call plainly `ok`, is not stored:
+    the view measurement_judgments derives it (schema.sql). ``fast_path=False`` sends every
+    measurement through the full rules (the tests compare both ways).
     """
     steps: dict[str, float] = {}
     with _timed(steps, "prepare"):
@@ -73,9 +74,8 @@ def judge_measurements(
     con.execute("BEGIN TRANSACTION")
     try:
         with _timed(steps, "delete"):
-            con.execute(
-                "DELETE FROM measurement_judgments WHERE ingest_day BETWEEN $first_day AND $last_day", params
-            )
+            for table in ("ruled_judgments", "judged_days"):
+                con.execute(f"DELETE FROM {table} WHERE ingest_day BETWEEN $first_day AND $last_day", params)
         with _timed(steps, "dns_answers"):
             matching.match_answers(con, first_day, last_day)
         with _timed(steps, "rule_rows"):
@@ -85,13 +85,9 @@ def judge_measurements(
         with _timed(steps, "fingerprints"):
             matching.match_fingerprints(con)
         with _timed(steps, "rules"):
-            con.execute("INSERT INTO measurement_judgments BY NAME " + judgment_query())
-        fast = 0
-        if fast_path:
-            with _timed(steps, "fast_path"):
-                fast = con.execute(
-                    "INSERT INTO measurement_judgments BY NAME " + read_sql("classify_fast_path.sql"), params
-                ).fetchone()[0]
+            con.execute("INSERT INTO ruled_judgments BY NAME " + judgment_query())
+        with _timed(steps, "judged_days"):
+            fast = record_judged_days(con, first_day, last_day)
         drop_temp_tables(con)
         with _timed(steps, "commit"):
             con.execute("COMMIT")
@@ -106,6 +102,21 @@ def judge_measurements(
     return summary
 
 
+def record_judged_days(
+    con: duckdb.DuckDBPyConnection, first_day: date = ALL_DAYS[0], last_day: date = ALL_DAYS[1]
+) -> int:
+    """Record the days of [first_day, last_day] that hold measurements as judged (classify_judged_days.sql),
+    once ruled_judgments holds the rules' judgments of them; returns how many the fast path judged.
+
+    Every row of ruled_judgments must belong to a judged day: the monthly verdicts count a day's
+    measurements and subtract the rules' rows (verdicts_month.sql). Tests and benchmarks that store
+    judgments of their own call this after them.
+    """
+    params = {"first_day": first_day, "last_day": last_day}
+    con.execute("DELETE FROM judged_days WHERE ingest_day BETWEEN $first_day AND $last_day", params)
+    return sum(n for (n,) in con.execute(read_sql("classify_judged_days.sql"), params).fetchall())
+
+
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Free what a judging run left on the connection."""
     for table in TEMP_TABLES:
@@ -114,21 +125,30 @@ def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister(RULE_INPUT)
 
 
+# What a judging run decided, from its stored parts: the rules' rows, plus the fast path's `ok`
+# judgments counted in judged_days (reading the view would derive 1.4 million rows to count them).
+SUMMARY_OUTCOMES = """
+SELECT outcome, sum(n)::BIGINT FROM (
+    SELECT outcome, count(*) AS n FROM ruled_judgments WHERE ingest_day BETWEEN $first_day AND $last_day GROUP BY 1
+    UNION ALL
+    SELECT 'ok', sum(fast_path) FROM judged_days WHERE ingest_day BETWEEN $first_day AND $last_day
+) GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1
+"""
+SUMMARY_BLOCKED_METHODS = """
+SELECT method, count(*) FROM ruled_judgments
+WHERE ingest_day BETWEEN $first_day AND $last_day AND outcome = 'blocked' GROUP BY 1 ORDER BY 2 DESC, 1
+"""
+SUMMARY_FLAGS = """
+SELECT count_if(confirmed), count_if(local_filtering) FROM ruled_judgments
+WHERE ingest_day BETWEEN $first_day AND $last_day
+"""
+
+
 def summarize(con: duckdb.DuckDBPyConnection, first_day: date, last_day: date) -> JudgmentSummary:
     params = {"first_day": first_day, "last_day": last_day}
-    where = "WHERE ingest_day BETWEEN $first_day AND $last_day"
     summary = JudgmentSummary(first_day, last_day)
-    summary.outcomes = dict(
-        con.execute(f"SELECT outcome, count(*) FROM measurement_judgments {where} GROUP BY 1 ORDER BY 2 DESC", params).fetchall()
-    )
-    summary.methods = dict(
-        con.execute(
-            f"SELECT method, count(*) FROM measurement_judgments {where} AND outcome = 'blocked' GROUP BY 1 ORDER BY 2 DESC",
-            params,
-        ).fetchall()
-    )
+    summary.outcomes = dict(con.execute(SUMMARY_OUTCOMES, params).fetchall())
+    summary.methods = dict(con.execute(SUMMARY_BLOCKED_METHODS, params).fetchall())
     summary.judged = sum(summary.outcomes.values())
-    summary.confirmed, summary.local_filtering = con.execute(
-        f"SELECT count_if(confirmed), count_if(local_filtering) FROM measurement_judgments {where}", params
-    ).fetchone()
+    summary.confirmed, summary.local_filtering = con.execute(SUMMARY_FLAGS, params).fetchone()
     return summary

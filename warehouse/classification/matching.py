@@ -9,7 +9,7 @@ too); OONI's dozen regular expressions run in DuckDB (RE2, as the rules always h
 the temporary table imap_measurement_fingerprints that classify_judgments.sql joins: one row per
 measurement (by row number) that matched anything, with its strongest DNS and page match;
 imap_dns_answer_matches (the answers that matched a DNS rule) also keeps the fast path
-(classify_fast_path.sql) off their measurements (imap_dns_matched_rows).
+(imap_fast_ok, classify_rule_rows.sql) off their measurements (imap_dns_matched_rows).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from statistics import NormalDist
 
 import duckdb
 
-from warehouse.classification import sql_support
+from warehouse.classification import VERDICTS, sql_support
 from warehouse.db import read_sql
 from warehouse.periods import add_months
 from warehouse.settings import ClassificationThresholds
@@ -94,6 +94,35 @@ def summarize(
     summary.cells = sum(summary.verdicts.values())
     summary.measurements = int(sum(m or 0 for _, _, m in rows))
     return summary
+
+
+@dataclass
+class VerdictCountCheck:
+    """What verdicts_check.sql found for a range of months (see its header)."""
+    cells_not_adding_up: int
+    measurements_in_cells: int
+    judged: int
+    cells_unlike_judgments: int
+    unknown_verdicts: int
+
+    @property
+    def passed(self) -> bool:
+        return (self.cells_not_adding_up == 0 and self.measurements_in_cells == self.judged
+                and self.cells_unlike_judgments == 0 and self.unknown_verdicts == 0)
+
+    def describe(self) -> str:
+        return (f"{self.measurements_in_cells} measurements in cells for {self.judged} judged; "
+                f"{self.cells_not_adding_up} cells whose counts do not add up; {self.cells_unlike_judgments} "
+                f"cells unlike their judgments; {self.unknown_verdicts} unknown verdicts")
+
+
+def check_verdict_counts(
+    con: duckdb.DuckDBPyConnection, first_month: date, last_month: date, country: str
+) -> VerdictCountCheck:
+    """Whether the cells of first_month..last_month agree with themselves and with the judgments."""
+    params = {"first": month_start(first_month), "last": month_start(last_month), "country": country,
+              "verdicts": list(VERDICTS)}
+    return VerdictCountCheck(*con.execute(read_sql("verdicts_check.sql"), params).fetchone())
 
 
 def months_between(first_month: date, last_month: date) -> list[date]:

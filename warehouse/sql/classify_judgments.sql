@@ -1,11 +1,12 @@
--- Tier 1: one judgment per measurement, for the measurements of imap_rule_rows.
+-- Tier 1: one judgment per measurement, for the measurements of imap_rule_rows (stored in
+-- ruled_judgments; the view measurement_judgments adds the fast path's, schema.sql).
 --
 -- Reads imap_rule_input (classify_rule_input.sql: the measurements of imap_rule_rows) and the temporary
 -- table imap_measurement_fingerprints (the strongest DNS and page fingerprint match of each
 -- measurement that matched any, built first by warehouse.classification.matching); needs the macros
 -- of classify_macros.sql and the network variables of classify_reference_networks.sql. With the fast
 -- path, the measurements of imap_rule_rows (classify_rule_rows.sql) are all but those every rule
--- below calls `ok` with nothing to report, which classify_fast_path.sql judges.
+-- below calls `ok` with nothing to report, whose judgments the view measurement_judgments derives.
 -- The rules are explained in README "Classification"; in short, first match wins:
 --   DNS   : a bogon answer, a fingerprinted answer, or an answer neither the control, DoH nor a
 --           verified TLS handshake explains; a failed lookup where the name resolves out-of-band.
@@ -293,7 +294,7 @@ SELECT
         WHEN rule = 'control_http_failed' THEN control_http_failure
     END AS failure,
     CASE WHEN len(suspects) > 0 THEN suspects END AS suspect_answers,
-    probe_blocking IS NOT NULL AND probe_blocking NOT IN ('false', 'none') AS probe_anomaly
+    imap_probe_anomaly(probe_blocking) AS probe_anomaly
 FROM (
     SELECT l.*,
            -- Not the ISP: a filtering product or an institution's firewall (fingerprint scope), or

@@ -93,6 +93,12 @@ CREATE OR REPLACE TEMP MACRO imap_same_site(a, b) AS (
     )
 );
 
+-- The probe's own verdict was an anomaly (OONI Explorer's): its `blocking` was neither false nor null.
+-- (The view measurement_judgments of schema.sql writes the same out, as views cannot use these macros.)
+CREATE OR REPLACE TEMP MACRO imap_probe_anomaly(probe_blocking) AS (
+    probe_blocking IS NOT NULL AND probe_blocking NOT IN ('false', 'none')
+);
+
 -- One-sided Wilson score bounds of k successes in n trials with normal quantile z.
 CREATE OR REPLACE TEMP MACRO imap_wilson_lower(k, n, z) AS (
     CASE WHEN n > 0 THEN greatest(0.0,
@@ -106,9 +112,10 @@ CREATE OR REPLACE TEMP MACRO imap_wilson_upper(k, n, z) AS (
 );
 
 
--- The ingest-time checks of the system resolver's answers (measurements.dns_answers_in_control and
--- dns_answers_explained, ooni_ingest.extract.answer_checks), computed here from the lists for rows
--- stored before those columns existed (NULL). Both false without answers. Take a `measurements` row.
+-- The ingest-time checks of the system resolver's answers (measurements.dns_answers_in_control,
+-- dns_answers_explained and dns_first_answer_bogon, ooni_ingest.extract.answer_checks), computed here
+-- from the lists for rows stored before those columns existed (NULL). The first two are false without
+-- answers, the third NULL. Take a `measurements` row.
 CREATE OR REPLACE TEMP MACRO imap_answers_in_control(m) AS (
     coalesce(m.dns_answers_in_control,
              len(coalesce(m.dns_answers, [])) > 0 AND list_has_all(coalesce(m.control_dns_addrs, []), m.dns_answers))
@@ -118,6 +125,9 @@ CREATE OR REPLACE TEMP MACRO imap_answers_explained(m) AS (
              len(coalesce(m.dns_answers, [])) > 0
              AND list_has_all(coalesce(m.control_dns_addrs, []) || coalesce(m.doh_answers, []) || coalesce(m.tls_ok_ips, []),
                               m.dns_answers))
+);
+CREATE OR REPLACE TEMP MACRO imap_first_answer_bogon(m) AS (
+    coalesce(m.dns_first_answer_bogon, imap_is_bogon(m.dns_answers[1]))
 );
 
 -- A measurement every judgment rule calls `ok` (the fast path of classify_judgments.sql): the
@@ -129,7 +139,7 @@ CREATE OR REPLACE TEMP MACRO imap_plainly_ok(m) AS (
         WHEN m.http_experiment_failure IS NOT NULL OR m.http_failure IS NOT NULL OR m.http_status IS NULL THEN false
         WHEN m.http_status <> m.control_http_status OR m.http_title IS DISTINCT FROM m.control_http_title THEN false
         WHEN NOT imap_answers_in_control(m) THEN false
-        ELSE NOT imap_is_bogon(m.dns_answers[1])
+        ELSE NOT imap_first_answer_bogon(m)
     END
 );
 
@@ -145,15 +155,15 @@ CREATE OR REPLACE TEMP MACRO imap_https_ok(m) AS (
         WHEN coalesce(m.http_redirects, 0) <> 0 THEN false
         WHEN NOT starts_with(coalesce(m.http_request_url, m.input), 'https://') THEN false
         WHEN len(coalesce(m.dns_answers, [])) = 0 THEN false
-        WHEN coalesce(imap_is_bogon(m.dns_answers[1]), true) THEN false
+        WHEN coalesce(imap_first_answer_bogon(m), true) THEN false
         WHEN coalesce(m.tls_attempts, 0) = 0 THEN true
         WHEN len(coalesce(m.tls_ok_ips, [])) = 0 THEN false
         ELSE imap_answers_explained(m)
     END
 );
 
--- The fast path of the judgments (classify_rule_input.sql leaves these out of the rules,
--- classify_fast_path.sql judges them):
+-- The fast path of the judgments (classify_rule_rows.sql leaves these out of the rules; the view
+-- measurement_judgments of schema.sql derives their `ok`):
 -- a plain success, or a verified HTTPS page none of whose answers matched a DNS fingerprint
 -- (answer_matched: whether one did, from classify_dns_matched_rows.sql).
 CREATE OR REPLACE TEMP MACRO imap_fast_ok(m, answer_matched) AS (

@@ -3,9 +3,10 @@
 -- within the judging transaction) and what the fingerprint matching needs to know of them. With
 -- $fast_path, all but those every rule calls `ok` with nothing to report (imap_fast_ok,
 -- classify_macros.sql: plain successes, verified HTTPS pages whose answers are explained and matched
--- no DNS fingerprint), which classify_fast_path.sql judges; without it, all of them. Only the narrow
--- columns of the test are read here, mostly the answer checks stored at ingest; the rules then read
--- their measurements in full by row number (classify_rule_input.sql).
+-- no DNS fingerprint), whose judgments the view measurement_judgments derives (schema.sql); without
+-- it, all of them. Only the narrow columns of the test are read here, mostly the answer checks
+-- stored at ingest; the rules then read their measurements in full by row number
+-- (classify_rule_input.sql).
 --
 -- page_candidate: a page worth matching against block page fingerprints. A response whose title or
 -- status differs from the control's, or that came through an answer neither the control nor a

@@ -100,15 +100,18 @@ CREATE TABLE IF NOT EXISTS measurements (
     headers_match          BOOLEAN,            -- the probe found the headers match the control's (NULL: not compared)
     title_match            BOOLEAN,            -- the probe found the title matches the control's (NULL: not compared)
 
-    -- Derived at ingest (ooni_ingest.extract.answer_checks), for the judgments' fast path: both false
-    -- when dns_answers is empty. NULL in rows stored before these columns existed; the classification
-    -- SQL then computes the same from the lists (imap_answers_in_control, imap_answers_explained).
+    -- Derived at ingest (ooni_ingest.extract.answer_checks), for the judgments' fast path: the first two
+    -- false when dns_answers is empty, the third NULL then. NULL in rows stored before these columns
+    -- existed; the classification SQL then computes the same from the lists (imap_answers_in_control,
+    -- imap_answers_explained, imap_first_answer_bogon).
     dns_answers_in_control BOOLEAN,            -- every dns_answers address is in control_dns_addrs
-    dns_answers_explained  BOOLEAN             -- every dns_answers address is in control_dns_addrs, doh_answers or tls_ok_ips
+    dns_answers_explained  BOOLEAN,            -- every dns_answers address is in control_dns_addrs, doh_answers or tls_ok_ips
+    dns_first_answer_bogon BOOLEAN             -- the first dns_answers address is a bogon (imap_is_bogon: private, loopback, reserved, ...)
 );
 -- Warehouses made before the derived columns: add them (no-ops once there), at the end as above.
 ALTER TABLE measurements ADD COLUMN IF NOT EXISTS dns_answers_in_control BOOLEAN;
 ALTER TABLE measurements ADD COLUMN IF NOT EXISTS dns_answers_explained BOOLEAN;
+ALTER TABLE measurements ADD COLUMN IF NOT EXISTS dns_first_answer_bogon BOOLEAN;
 
 -- One row per source file an ingest partition read (bucket object, local file, API page).
 CREATE TABLE IF NOT EXISTS ingest_files (
@@ -183,14 +186,25 @@ CREATE TABLE IF NOT EXISTS networks (
     source                VARCHAR            -- where those facts come from
 );
 
--- Tier 1: one judgment per measurement (warehouse/sql/classify_fast_path.sql, classify_judgments.sql).
+-- Tier 1: one judgment per measurement, read as the view `measurement_judgments` (below), which is
+-- what every reader uses. Two parts are stored:
+--   ruled_judgments  the judgments the rules made (classify_judgments.sql): every measurement that is
+--                    not plainly `ok`, about 9 % of a Cambodian year;
+--   judged_days      the ingest days that were judged, and how many measurements each had.
+-- A measurement of a judged day without a row in ruled_judgments is one the fast path found plainly
+-- `ok` (imap_fast_ok, classify_macros.sql: every rule calls it `ok` with nothing to report), and the
+-- view derives its judgment from `measurements`: it is the same row the rules would write. Not
+-- storing 1.4 million rows that say only `ok` halves the time a year takes to judge, and the view
+-- costs a reader one anti-join. Ingest keeps the parts in step with `measurements`: replacing a day
+-- removes its judgments (ingest_delete_partition.sql), so a day is never judged from rows it no longer
+-- holds, and a measurement taken over by another day loses its old judgment
+-- (ingest_remove_other_partitions.sql).
+--
 -- Narrow on purpose: the measurement's identity and provenance (measurement_uid, report_id, input,
 -- start time, test version) stay in `measurements`, joined on measurement_key when needed; only what
--- the monthly cells group and filter on is copied. Writing a year of judgments is mostly writing
--- strings, and the key is the one a judgment cannot do without: it is stored uncompressed, because
--- compressing 1.5 million unique ids (DuckDB's FSST) costs about 0.6 CPU seconds, more than judging
--- most of them; the price is about 60 MB more per 1.5 million measurements (97 MB against 37 MB).
-CREATE TABLE IF NOT EXISTS measurement_judgments (
+-- the monthly cells group and filter on is copied. The key is stored uncompressed: compressing unique
+-- ids (DuckDB's FSST) costs more CPU than judging the measurements.
+CREATE TABLE IF NOT EXISTS ruled_judgments (
     measurement_key  VARCHAR NOT NULL USING COMPRESSION uncompressed,  -- the judged row of `measurements`
     ingest_day       DATE NOT NULL,          -- same partition as the measurement, so a day re-derives alone
     measurement_day  DATE NOT NULL,          -- UTC day the measurement ran, as in measurements: months are counted on it
@@ -209,11 +223,41 @@ CREATE TABLE IF NOT EXISTS measurement_judgments (
     probe_anomaly    BOOLEAN USING COMPRESSION rle  -- the probe's own `blocking` was not false/null (OONI's "anomaly"), for comparison
 );
 -- Warehouses made before the table was narrowed: drop the copied identity columns (no-ops once gone).
-ALTER TABLE measurement_judgments DROP COLUMN IF EXISTS measurement_uid;
-ALTER TABLE measurement_judgments DROP COLUMN IF EXISTS report_id;
-ALTER TABLE measurement_judgments DROP COLUMN IF EXISTS input;
-ALTER TABLE measurement_judgments DROP COLUMN IF EXISTS measurement_start_time;
-ALTER TABLE measurement_judgments DROP COLUMN IF EXISTS test_version;
+ALTER TABLE ruled_judgments DROP COLUMN IF EXISTS measurement_uid;
+ALTER TABLE ruled_judgments DROP COLUMN IF EXISTS report_id;
+ALTER TABLE ruled_judgments DROP COLUMN IF EXISTS input;
+ALTER TABLE ruled_judgments DROP COLUMN IF EXISTS measurement_start_time;
+ALTER TABLE ruled_judgments DROP COLUMN IF EXISTS test_version;
+
+CREATE TABLE IF NOT EXISTS judged_days (
+    ingest_day   DATE NOT NULL,       -- an ingest partition whose measurements were judged
+    measurements BIGINT NOT NULL,     -- its measurements when it was judged
+    ruled        BIGINT NOT NULL,     -- of them, judged by the rules (rows of ruled_judgments)
+    fast_path    BIGINT NOT NULL,     -- of them, plainly `ok` (no row stored: the view derives it)
+    judged_at    TIMESTAMPTZ NOT NULL -- when
+);
+
+-- Every judgment (see above): the rules' rows, then the fast path's `ok` rows of the judged days.
+CREATE OR REPLACE VIEW measurement_judgments AS
+SELECT measurement_key, ingest_day, measurement_day, probe_cc, probe_asn, domain, outcome, layer, method,
+       confirmed, local_filtering, fingerprint_name, fingerprint_scope, failure, suspect_answers, probe_anomaly
+FROM ruled_judgments
+UNION ALL
+SELECT
+    m.measurement_key, m.ingest_day, m.measurement_day, m.probe_cc, m.probe_asn, m.domain,
+    'ok' AS outcome,
+    NULL::VARCHAR AS layer,
+    NULL::VARCHAR AS method,
+    false AS confirmed,
+    false AS local_filtering,
+    NULL::VARCHAR AS fingerprint_name,
+    NULL::VARCHAR AS fingerprint_scope,
+    NULL::VARCHAR AS failure,
+    NULL::VARCHAR[] AS suspect_answers,
+    m.probe_blocking IS NOT NULL AND m.probe_blocking NOT IN ('false', 'none') AS probe_anomaly
+FROM measurements m
+SEMI JOIN judged_days d ON d.ingest_day = m.ingest_day
+ANTI JOIN ruled_judgments r ON r.ingest_day = m.ingest_day AND r.measurement_key = m.measurement_key;
 
 -- Tier 2: answers and pages shared across many domains among anomalous measurements, for review
 -- (warehouse/sql/candidates_*.sql). One row per period and candidate.
