@@ -194,8 +194,9 @@ CREATE TABLE IF NOT EXISTS networks (
 -- A measurement of a judged day without a row in ruled_judgments is one the fast path found plainly
 -- `ok` (imap_fast_ok, classify_macros.sql: every rule calls it `ok` with nothing to report), and the
 -- view derives its judgment from `measurements`: it is the same row the rules would write. Not
--- storing 1.4 million rows that say only `ok` halves the time a year takes to judge, and the view
--- costs a reader one anti-join. Ingest keeps the parts in step with `measurements`: replacing a day
+-- storing 1.4 million rows that say only `ok` saves 0.55-0.8 s of the 2 s a Cambodian year took to
+-- judge; the view costs a reader one anti-join (none for readers of blocked, confirmed or local
+-- filtering rows, whose filters leave out the derived part). Ingest keeps the parts in step with `measurements`: replacing a day
 -- removes its judgments (ingest_delete_partition.sql), so a day is never judged from rows it no longer
 -- holds, and a measurement taken over by another day loses its old judgment
 -- (ingest_remove_other_partitions.sql).
