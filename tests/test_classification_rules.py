@@ -364,8 +364,12 @@ def test_judging_again_replaces_and_never_duplicates(con) -> None:
 
 def test_a_warehouse_from_before_the_split_keeps_its_judgments(con) -> None:
     """Warehouses made before tier 1 was stored as ruled_judgments + judged_days hold one table,
-    measurement_judgments, with every judgment: opening one renames it, records its days as judged,
-    and the view then reads the same rows (deriving none twice); judging again gives them too."""
+    measurement_judgments, with every judgment: opening one renames it and records its complete days
+    as judged, and the view then reads the same rows (deriving none twice). What the old layout could
+    also hold is cleaned up: the judgment of a measurement its day no longer holds goes, and a day
+    judged only in part shows no judgments until it is judged again."""
+    from datetime import date
+
     from warehouse.db import apply_schema
 
     insert_raw(con, [raw_measurement(), raw_measurement(dns_failure="dns_nxdomain_error"),
@@ -373,8 +377,20 @@ def test_a_warehouse_from_before_the_split_keeps_its_judgments(con) -> None:
     judge_measurements(con)
     everything = "SELECT * FROM measurement_judgments ORDER BY measurement_key"
     before = con.execute(everything).fetchall()
+    (day,) = {row[1] for row in before}
     assert con.execute("SELECT sum(fast_path) FROM judged_days").fetchone()[0] > 0
     con.execute("CREATE TABLE old_judgments AS " + everything)
+    # Left by the old code: a judgment whose measurement moved to another day, and a day reloaded with
+    # one measurement more and not judged since (its other judgments still there).
+    later = date(2030, 1, 2)
+    con.execute("INSERT INTO old_judgments SELECT * REPLACE ('moved-away' AS measurement_key) FROM old_judgments LIMIT 1")
+    con.execute("INSERT INTO measurements SELECT * REPLACE ('late-' || measurement_key AS measurement_key, "
+                "$1::DATE AS ingest_day) FROM measurements WHERE ingest_day = $2", [later, day])
+    con.execute("INSERT INTO old_judgments SELECT * REPLACE ('late-' || measurement_key AS measurement_key, "
+                "$1::DATE AS ingest_day) FROM old_judgments WHERE ingest_day = $2 AND measurement_key <> 'moved-away' "
+                "LIMIT 2", [later, day])
+    con.execute("INSERT INTO measurements SELECT * REPLACE ('late-extra' AS measurement_key, $1::DATE AS ingest_day) "
+                "FROM measurements WHERE ingest_day = $2 LIMIT 1", [later, day])
     con.execute("DROP VIEW measurement_judgments")
     con.execute("DROP TABLE ruled_judgments")
     con.execute("DROP TABLE judged_days")
@@ -385,11 +401,13 @@ def test_a_warehouse_from_before_the_split_keeps_its_judgments(con) -> None:
                        "WHERE table_name = 'measurement_judgments'").fetchone() == ("VIEW",)
     assert con.execute(everything).fetchall() == before
     assert con.execute("SELECT count(*) FROM ruled_judgments").fetchone()[0] == len(before)
-    assert con.execute("SELECT sum(measurements), sum(fast_path) FROM judged_days").fetchone() == (len(before), 0)
+    assert con.execute("SELECT ingest_day, measurements, fast_path FROM judged_days").fetchall() == [(day, 3, 0)]
     apply_schema(con)   # and once migrated, opening it again changes nothing
     assert con.execute(everything).fetchall() == before
     judge_measurements(con)
-    assert con.execute(everything).fetchall() == before
+    judged_again = con.execute(everything).fetchall()
+    assert [row for row in judged_again if row[1] == day] == before
+    assert len(judged_again) == len(before) + 4   # the partly judged day, judged whole
 
 
 @settings(max_examples=100, deadline=None)
@@ -435,3 +453,19 @@ def test_title_key_skips_the_regular_expression_only_when_it_would_change_nothin
     con = _macro_connection()
     expected = con.execute("SELECT lower(regexp_replace(trim(?), '\\s+', ' ', 'g'))", [title]).fetchone()[0]
     assert con.execute("SELECT imap_title_key(?)", [title]).fetchone()[0] == expected
+
+
+def test_a_measurement_the_rules_drop_fails_the_run_instead_of_reading_as_ok(con, monkeypatch) -> None:
+    """The view derives `ok` for a judged day's measurements without a rule judgment: a rules bug that
+    lost a row would turn a block into `ok`. Judging checks the count and stores nothing."""
+    from warehouse.classification import judgments
+
+    keys = insert_raw(con, [raw_measurement(), raw_measurement(dns_failure="dns_nxdomain_error")])
+    judge_measurements(con)
+    before = con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall()
+    losing = judgments.judgment_query() + " WHERE outcome <> 'blocked'"
+    monkeypatch.setattr(judgments, "judgment_query", lambda: losing)
+    with pytest.raises(judgments.JudgingError, match=r"the rules judged 0 of the 1 measurements"):
+        judge_measurements(con)
+    assert con.execute("SELECT * FROM measurement_judgments ORDER BY measurement_key").fetchall() == before
+    assert {judgment(con, k)["outcome"] for k in keys} == {"ok", "blocked"}

@@ -251,6 +251,17 @@ def test_month_check_names_the_days_to_backfill(tmp_path: Path) -> None:
     green = run_checks(tmp_path, tmp_path / "w.duckdb", [checks.month_upload_days_judged], specs, instance,
                        **key_run("2024-03-01"))[checks.MONTH_DAYS_CHECK]
     assert green.passed, green.description
+    # A day judged once, then reloaded with other measurements (its judgments removed): red again.
+    con = connect(tmp_path / "w.duckdb")
+    con.execute(
+        "INSERT INTO measurements (measurement_key, input, domain, ingest_day, ingest_source, source_file, "
+        "is_synthetic, measurement_start_time, measurement_day, probe_cc, probe_asn, test_version) "
+        "VALUES ('reloaded', 'https://a.example/', 'a.example', DATE '2024-03-20', 'local', 'f', true, "
+        "TIMESTAMP '2024-03-20 10:00:00', DATE '2024-03-20', 'KH', 38623, '0.5.28')")
+    con.close()
+    reloaded = run_checks(tmp_path, tmp_path / "w.duckdb", [checks.month_upload_days_judged], specs, instance,
+                          **key_run("2024-03-01"))[checks.MONTH_DAYS_CHECK]
+    assert not reloaded.passed and "2024-03-20" in reloaded.metadata["missing_days"].value
 
 
 def test_report_check_names_months_without_verdicts_and_a_missing_site(tmp_path: Path) -> None:

@@ -96,10 +96,11 @@ def judged_per_day(con) -> dict:
     return dict(con.execute("SELECT ingest_day, count(*) FROM measurement_judgments GROUP BY 1").fetchall())
 
 
-def test_reloading_a_judged_day_drops_its_judgments_until_it_is_judged_again(tmp_path: Path, make_kh_mirror) -> None:
+def test_a_reloaded_day_keeps_its_judgments_only_if_its_measurements_are_the_same(tmp_path: Path, make_kh_mirror) -> None:
     """The fast path's `ok` judgments are derived from the measurements of judged days (the view
-    measurement_judgments): a reloaded day must not show judgments of rows it no longer holds, nor
-    unjudged rows as `ok`; a measurement another day takes over takes its judgment along."""
+    measurement_judgments). Reloading a day from the same files keeps its judgments; a reload that
+    changes its measurements removes them, so that it never shows judgments of rows it no longer holds
+    nor unjudged rows as `ok`; a measurement another day takes over leaves its judgment behind."""
     from warehouse.classification.judgments import judge_measurements
 
     written = make_kh_mirror(tmp_path / "m", {D1: 4, D2: 4}, files_per_day=1)
@@ -107,17 +108,16 @@ def test_reloading_a_judged_day_drops_its_judgments_until_it_is_judged_again(tmp
     source = LocalSource(tmp_path / "m", "KH")
     run_ingest(con, source, D1, D2, country="KH", workers=1)
     judge_measurements(con)
+    everything = "SELECT * FROM measurement_judgments ORDER BY measurement_key"
+    judged = con.execute(everything).fetchall()
     assert judged_per_day(con) == {D1: 4, D2: 4}
     assert con.execute("SELECT sum(fast_path) FROM judged_days").fetchone()[0] > 0   # some are derived
 
-    run_ingest(con, source, D2, D2, country="KH", workers=1)
-    assert judged_per_day(con) == {D1: 4}
-    assert con.execute("SELECT count(*) FROM ruled_judgments WHERE ingest_day = ?", [D2]).fetchone()[0] == 0
-    judge_measurements(con, D2, D2)
-    assert judged_per_day(con) == {D1: 4, D2: 4}
+    run_ingest(con, source, D2, D2, country="KH", workers=1)   # the same files: nothing changes
+    assert con.execute(everything).fetchall() == judged
 
-    # Day 2 re-uploads a measurement of day 1, which every rule judged (no fast path): reloading day 2
-    # takes the measurement and removes day 1's judgment of it.
+    # Day 2 gets one more measurement, a re-upload of one of day 1's, which every rule judged (no
+    # fast path): day 2 is no longer judged, and day 1 keeps the judgments of what it still holds.
     judge_measurements(con, fast_path=False)
     taken = written[D1][0]["measurement_uid"]
     (path,) = (tmp_path / "m" / "raw" / "20240302").rglob("*.gz")
@@ -125,7 +125,35 @@ def test_reloading_a_judged_day_drops_its_judgments_until_it_is_judged_again(tmp
     run_ingest(con, source, D2, D2, country="KH", workers=1)
     assert counts(con) == {D1: 3, D2: 5}
     assert judged_per_day(con) == {D1: 3}
-    assert con.execute("SELECT count(*) FROM ruled_judgments WHERE measurement_key = ?", [taken]).fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM ruled_judgments WHERE ingest_day = ? OR measurement_key = ?",
+                       [D2, taken]).fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM judged_days WHERE ingest_day = ?", [D2]).fetchone()[0] == 0
     judge_measurements(con, D2, D2)
     assert judged_per_day(con) == {D1: 3, D2: 5}
     assert con.execute("SELECT count(*) - count(DISTINCT measurement_key) FROM measurement_judgments").fetchone()[0] == 0
+
+
+def test_a_month_with_a_day_not_judged_since_its_reload_fails_its_count_check(tmp_path: Path, make_kh_mirror) -> None:
+    """A reload that changed a day leaves it unjudged; the month's verdicts then miss its
+    measurements, and check_verdict_counts (the verdict_counts_add_up check) names the day."""
+    from warehouse.classification.judgments import judge_measurements
+    from warehouse.classification.verdicts import build_month_verdicts, check_verdict_counts
+    from warehouse.settings import ClassificationThresholds
+
+    make_kh_mirror(tmp_path / "m", {D1: 4, D2: 4}, files_per_day=1)
+    con = connect(tmp_path / "w.duckdb")
+    source = LocalSource(tmp_path / "m", "KH")
+    run_ingest(con, source, D1, D2, country="KH", workers=1)
+    judge_measurements(con)
+    build_month_verdicts(con, D1, D1, ClassificationThresholds())
+    assert check_verdict_counts(con, D1, D1, "KH").passed
+
+    make_kh_mirror(tmp_path / "m", {D2: 5}, files_per_day=1)   # day 2 now holds other measurements
+    run_ingest(con, source, D2, D2, country="KH", workers=1)
+    build_month_verdicts(con, D1, D1, ClassificationThresholds())
+    found = check_verdict_counts(con, D1, D1, "KH")
+    assert not found.passed and found.not_judged == 5 and found.days_not_judged == [D2]
+    assert "5 measurements of these months on upload days not judged (2024-03-02)" in found.describe()
+    judge_measurements(con, D2, D2)
+    build_month_verdicts(con, D1, D1, ClassificationThresholds())
+    assert check_verdict_counts(con, D1, D1, "KH").passed

@@ -15,19 +15,12 @@ def read_sql(name: str) -> str:
     return resources.files(SQL_PACKAGE).joinpath(name).read_text(encoding="utf-8")
 
 
-# Warehouses made before tier 1 was split into stored rule judgments and a view: their
-# measurement_judgments table holds every judgment, fast-path ones included. Renamed to
-# ruled_judgments it is still right (the view derives nothing for measurements it already holds), and
-# the days it covers are recorded as judged.
+# Warehouses made before tier 1 was split into stored rule judgments and a view have a
+# measurement_judgments table holding every judgment; renamed to ruled_judgments, it is made
+# consistent with the view by migrate_split_judgments.sql.
 OLD_JUDGMENTS_TABLE = """
 SELECT count(*) FROM information_schema.tables
 WHERE table_schema = 'main' AND table_name = 'measurement_judgments' AND table_type = 'BASE TABLE'
-"""
-RECORD_MIGRATED_DAYS = """
-INSERT INTO judged_days
-SELECT ingest_day, count(*), count(*), 0, now() FROM ruled_judgments
-WHERE ingest_day NOT IN (SELECT ingest_day FROM judged_days)
-GROUP BY ingest_day
 """
 
 
@@ -39,7 +32,7 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute(read_sql("schema.sql"))
         if migrate:
-            con.execute(RECORD_MIGRATED_DAYS)
+            con.execute(read_sql("migrate_split_judgments.sql"))
             con.execute("COMMIT")
     except BaseException:
         if migrate:

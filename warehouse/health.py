@@ -219,6 +219,20 @@ class MonthGaps:
         return not self.missing_own and not self.missing_late
 
 
+# Upload days that hold measurements but are not judged in the warehouse: Dagster may have judged
+# them once, but a reload that changed them removed their judgments (ingest_settle_judgments.sql).
+UNJUDGED_DAYS_SQL = """
+SELECT DISTINCT ingest_day FROM measurements
+WHERE ingest_day NOT IN (SELECT ingest_day FROM judged_days)
+ORDER BY ingest_day
+"""
+
+
+def unjudged_days(con: duckdb.DuckDBPyConnection) -> set[date]:
+    """Upload days whose measurements have no judgments (judged_days has no record of them)."""
+    return {day for (day,) in con.execute(UNJUDGED_DAYS_SQL).fetchall()}
+
+
 def month_gaps(month: date, late_upload_days: int, judged_days: set[date], yesterday: date) -> MonthGaps:
     """Which upload days a month's verdicts need (its own and ``late_upload_days`` after it, up to
     yesterday) are not among ``judged_days``."""

@@ -70,7 +70,10 @@ def replace_ingest_partition(
 
     ``files`` and ``skips`` are ingest_files / ingest_skips rows without the partition columns.
     Measurements repeated within the partition are stored once and counted as `duplicate` skips of
-    the file that repeated them (``files`` stored/skipped counts are adjusted to match).
+    the file that repeated them (``files`` stored/skipped counts are adjusted to match). A measurement
+    another day holds moves here, without the judgment the rules made of it there. The day's own
+    judgments stay when it holds the same measurements as before, and are removed otherwise, so that it
+    is judged again (ingest_settle_judgments.sql).
     """
     params = {"ingest_day": ingest_day}
     files = [dict(f) for f in files]
@@ -97,6 +100,8 @@ def replace_ingest_partition(
                     duplicates += count - kept.get(name, 0)
                     _count_duplicates(files, skips, name, count - kept.get(name, 0))
         *_, ((taken,),) = _execute_file(con, "ingest_remove_other_partitions.sql", params)
+        _execute_file(con, "ingest_settle_judgments.sql", params)
+        _drop_temp_tables(con)
         _insert_accounting(con, ingest_day, ingest_source, files, skips)
         con.execute("COMMIT")
     except BaseException:
@@ -104,8 +109,18 @@ def replace_ingest_partition(
         for view in ("ingest_batch", "ingest_files_batch", "ingest_skips_batch"):
             with contextlib.suppress(duckdb.Error):
                 con.unregister(view)
+        _drop_temp_tables(con)
         raise
     return PartitionLoad(ingest_day, stored, duplicates, taken)
+
+
+# What the load's SQL keeps between its statements (ingest_delete_partition.sql, ingest_settle_judgments.sql).
+TEMP_TABLES = ("ingest_previous_keys", "ingest_day_changed")
+
+
+def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _count_duplicates(files: list[dict], skips: list[dict], source_file: str, count: int) -> None:

@@ -204,7 +204,8 @@ def measurement_judgments(
     check_specs=[dg.AssetCheckSpec(
         VERDICTS_ADD_UP_CHECK, asset="site_month_verdicts",
         description="Each cell's outcome counts add up to its measurements, each cell's counts equal its "
-        "judgments' (VPN/hosting networks aside) and every verdict is in the vocabulary.",
+        "judgments' (VPN/hosting networks aside), every verdict is in the vocabulary, and no measurement "
+        "of the months sits on an upload day that is not judged.",
     )],
     description=(
         "Tier 3: per (website, ASN, month) counts by outcome and method, distinct days, Wilson bounds of "
@@ -255,7 +256,8 @@ def site_month_verdicts(
         description=counts.describe(),
         metadata={"measurements_in_cells": counts.measurements_in_cells, "judged": counts.judged,
                   "cells_not_adding_up": counts.cells_not_adding_up,
-                  "cells_unlike_judgments": counts.cells_unlike_judgments},
+                  "cells_unlike_judgments": counts.cells_unlike_judgments,
+                  "measurements_not_judged": counts.not_judged},
     )
 
 

@@ -173,16 +173,20 @@ def isp_coverage_steady(context: dg.AssetCheckExecutionContext, warehouse: Wareh
     asset=MONTHS,
     name=MONTH_DAYS_CHECK,
     description=(
-        "Red when upload days of a month were never judged (its verdicts miss their measurements); a "
+        "Red when upload days of a month were never judged, or hold measurements a reload left unjudged "
+        "(its verdicts miss their measurements); a "
         "warning when only days of the late-upload margin after it (ingest.late_upload_days) are missing. "
         "Names the days to backfill with daily_job before re-running the month."
     ),
 )
-def month_upload_days_judged(context: dg.AssetCheckExecutionContext,
+def month_upload_days_judged(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
                              imap_settings: ImapSettingsResource) -> dg.AssetCheckResult:
     settings = imap_settings.load()
     months = _days(_keys_in_scope(context, MONTHS, monthly_partitions, None))
-    judged = set(_days(list(context.instance.get_materialized_partitions(JUDGMENTS))))
+    # Judged in Dagster's record, and still judged in the warehouse (a reload can undo it).
+    with warehouse.connect() as con:
+        undone = health.unjudged_days(con)
+    judged = set(_days(list(context.instance.get_materialized_partitions(JUDGMENTS)))) - undone
     yesterday = _today() - timedelta(days=1)
     gaps = [g for g in (health.month_gaps(m, settings.ingest.late_upload_days, judged, yesterday) for m in months)
             if not g.complete]

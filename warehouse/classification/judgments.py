@@ -23,6 +23,10 @@ RULE_INPUT = "imap_rule_input"
 RULE_INPUT_BATCH = 4096
 
 
+class JudgingError(RuntimeError):
+    """Judging could not account for every measurement; the transaction was rolled back."""
+
+
 @dataclass
 class JudgmentSummary:
     first_day: date
@@ -85,7 +89,12 @@ def judge_measurements(
         with _timed(steps, "fingerprints"):
             matching.match_fingerprints(con)
         with _timed(steps, "rules"):
-            con.execute("INSERT INTO ruled_judgments BY NAME " + judgment_query())
+            (stored,) = con.execute("INSERT INTO ruled_judgments BY NAME " + judgment_query()).fetchone()
+        # A measurement the rules dropped would read as the fast path's `ok` in the view: never store that.
+        (sent,) = con.execute("SELECT count(*) FROM imap_rule_rows").fetchone()
+        if stored != sent:
+            raise JudgingError(f"the rules judged {stored} of the {sent} measurements sent to them "
+                               f"(ingest days {first_day}..{last_day}); nothing was stored")
         with _timed(steps, "judged_days"):
             fast = record_judged_days(con, first_day, last_day)
         drop_temp_tables(con)
@@ -109,8 +118,10 @@ def record_judged_days(
     once ruled_judgments holds the rules' judgments of them; returns how many the fast path judged.
 
     Every row of ruled_judgments must belong to a judged day: the monthly verdicts count a day's
-    measurements and subtract the rules' rows (verdicts_month.sql). Tests and benchmarks that store
-    judgments of their own call this after them.
+    measurements and subtract the rules' rows (verdicts_month.sql). Every measurement of those days
+    without a row there reads as the fast path's `ok`, so call this only once the rules' judgments of
+    all of them are stored: judge_measurements does; tests and benchmarks that store judgments of their
+    own call it after them.
     """
     params = {"first_day": first_day, "last_day": last_day}
     con.execute("DELETE FROM judged_days WHERE ingest_day BETWEEN $first_day AND $last_day", params)

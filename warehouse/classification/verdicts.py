@@ -104,16 +104,24 @@ class VerdictCountCheck:
     judged: int
     cells_unlike_judgments: int
     unknown_verdicts: int
+    not_judged: int
+    days_not_judged: list[date] | None
 
     @property
     def passed(self) -> bool:
         return (self.cells_not_adding_up == 0 and self.measurements_in_cells == self.judged
-                and self.cells_unlike_judgments == 0 and self.unknown_verdicts == 0)
+                and self.cells_unlike_judgments == 0 and self.unknown_verdicts == 0 and self.not_judged == 0)
 
     def describe(self) -> str:
-        return (f"{self.measurements_in_cells} measurements in cells for {self.judged} judged; "
+        text = (f"{self.measurements_in_cells} measurements in cells for {self.judged} judged; "
                 f"{self.cells_not_adding_up} cells whose counts do not add up; {self.cells_unlike_judgments} "
                 f"cells unlike their judgments; {self.unknown_verdicts} unknown verdicts")
+        if self.not_judged:
+            days = ", ".join(f"{day:%Y-%m-%d}" for day in self.days_not_judged or [])
+            text += (f"; {self.not_judged} measurements of these months on upload days not judged ({days}"
+                     f"{', ...' if len(self.days_not_judged or []) == 10 else ''}): judge those days "
+                     "(daily_job), then the months again")
+        return text
 
 
 def check_verdict_counts(

@@ -7,7 +7,11 @@
 --                           judgments (the view measurement_judgments), or cells missing on either
 --                           side: verdicts_month.sql counts the fast path's judgments from the
 --                           stored parts instead, and this is where the two ways meet;
---   unknown_verdicts        verdicts outside $verdicts.
+--   unknown_verdicts        verdicts outside $verdicts;
+--   not_judged              measurements of those months on upload days that are not judged (never,
+--                           or not since a reload changed them: ingest_settle_judgments.sql), which
+--                           no cell counts, and
+--   days_not_judged         those upload days, the first ten.
 WITH
 cells AS (
     SELECT month, asn, domain, measurements, ok_count, blocked_count, down_count, inconclusive_count,
@@ -27,6 +31,14 @@ judged AS (
       AND j.probe_cc = $country
       AND NOT EXISTS (SELECT 1 FROM networks n WHERE n.asn = j.probe_asn AND n.exclude_from_verdicts)
     GROUP BY ALL
+),
+unjudged AS (
+    SELECT m.ingest_day
+    FROM measurements m
+    WHERE m.measurement_day >= $first AND m.measurement_day < $last + INTERVAL 1 MONTH
+      AND m.probe_cc = $country
+      AND NOT EXISTS (SELECT 1 FROM networks n WHERE n.asn = m.probe_asn AND n.exclude_from_verdicts)
+      AND m.ingest_day NOT IN (SELECT ingest_day FROM judged_days)
 )
 SELECT
     (SELECT count(*) FROM cells
@@ -39,4 +51,6 @@ SELECT
         OR c.blocked_count IS DISTINCT FROM j.blocked_count OR c.down_count IS DISTINCT FROM j.down_count
         OR c.inconclusive_count IS DISTINCT FROM j.inconclusive_count) AS cells_unlike_judgments,
     (SELECT count(*) FROM site_month_verdicts
-     WHERE month BETWEEN $first AND $last AND NOT list_contains($verdicts, verdict)) AS unknown_verdicts
+     WHERE month BETWEEN $first AND $last AND NOT list_contains($verdicts, verdict)) AS unknown_verdicts,
+    (SELECT count(*) FROM unjudged) AS not_judged,
+    (SELECT list(DISTINCT ingest_day ORDER BY ingest_day)[1:10] FROM unjudged) AS days_not_judged
