@@ -116,6 +116,21 @@ def test_a_reloaded_day_keeps_its_judgments_only_if_its_measurements_are_the_sam
     run_ingest(con, source, D2, D2, country="KH", workers=1)   # the same files: nothing changes
     assert con.execute(everything).fetchall() == judged
 
+    # The same measurement ids, one stored differently (as a newer parser might): day 2 is judged again.
+    (path,) = (tmp_path / "m" / "raw" / "20240302").rglob("*.gz")
+    original = path.read_bytes()
+    lines = gzip.decompress(original).splitlines()
+    changed = json.loads(lines[0])
+    changed["test_keys"]["queries"] = None
+    changed["test_keys"]["dns_experiment_failure"] = "dns_nxdomain_error"
+    path.write_bytes(gzip.compress(b"\n".join([json.dumps(changed).encode(), *lines[1:]]) + b"\n"))
+    run_ingest(con, source, D2, D2, country="KH", workers=1)
+    assert counts(con) == {D1: 4, D2: 4} and judged_per_day(con) == {D1: 4}
+    path.write_bytes(original)
+    run_ingest(con, source, D2, D2, country="KH", workers=1)
+    judge_measurements(con, D2, D2)
+    assert con.execute(everything).fetchall() == judged
+
     # Day 2 gets one more measurement, a re-upload of one of day 1's, which every rule judged (no
     # fast path): day 2 is no longer judged, and day 1 keeps the judgments of what it still holds.
     judge_measurements(con, fast_path=False)

@@ -353,3 +353,17 @@ def test_warehouse_assets_show_their_table_and_columns(defs: dg.Definitions) -> 
     summary = graph.get(dg.AssetKey("site_year_summary")).metadata["dagster/column_schema"]
     by_asn = next(c for c in summary.columns if c.name == "by_asn")
     assert by_asn.description == "one entry per blocking ASN"
+
+
+def test_every_step_that_opens_the_warehouse_for_writing_is_in_the_writer_pool() -> None:
+    """DuckDB lets one process hold the file for writing: every asset and check using the `warehouse`
+    resource waits for the duckdb_writer pool (dagster.yaml). The reports alone open it read-only and
+    retry instead (pipelines/assets/report.py)."""
+    definitions = build_definitions(load_settings())
+    read_only = {"report_calendar_year", "report_july_june"}
+    steps = [(c.node_def.name, c.required_resource_keys, c.node_def.pool) for c in definitions.asset_checks]
+    steps += [(a.node_def.name, a.required_resource_keys, a.node_def.pool) for a in definitions.assets
+              if hasattr(a, "node_def") and a.node_def.name not in read_only]
+    using = [(name, pool) for name, resources, pool in steps if "warehouse" in resources]
+    assert len(using) >= 10
+    assert [name for name, pool in using if pool != "duckdb_writer"] == []

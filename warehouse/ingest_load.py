@@ -115,7 +115,7 @@ def replace_ingest_partition(
 
 
 # What the load's SQL keeps between its statements (ingest_delete_partition.sql, ingest_settle_judgments.sql).
-TEMP_TABLES = ("ingest_previous_keys", "ingest_day_changed")
+TEMP_TABLES = ("ingest_previous_rows", "ingest_day_changed")
 
 
 def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -172,6 +172,7 @@ def isp_coverage_steady(context: dg.AssetCheckExecutionContext, warehouse: Wareh
 @dg.asset_check(
     asset=MONTHS,
     name=MONTH_DAYS_CHECK,
+    pool="duckdb_writer",   # it opens the warehouse (days a reload left unjudged)
     description=(
         "Red when upload days of a month were never judged, or hold measurements a reload left unjudged "
         "(its verdicts miss their measurements); a "

@@ -196,10 +196,13 @@ CREATE TABLE IF NOT EXISTS networks (
 -- view derives its judgment from `measurements`: it is the same row the rules would write. Not
 -- storing 1.4 million rows that say only `ok` saves 0.55-0.8 s of the 2 s a Cambodian year took to
 -- judge; the view costs a reader one anti-join (none for readers of blocked, confirmed or local
--- filtering rows, whose filters leave out the derived part). Ingest keeps the parts in step with `measurements`: replacing a day
--- removes its judgments (ingest_delete_partition.sql), so a day is never judged from rows it no longer
--- holds, and a measurement taken over by another day loses its old judgment
--- (ingest_remove_other_partitions.sql).
+-- filtering rows, whose filters leave out the derived part). Ingest keeps the parts in step with
+-- `measurements`: a day loaded again keeps its judgments only if it holds the same measurements as
+-- stored before, and loses them otherwise (ingest_settle_judgments.sql), so a day is never judged
+-- from rows it no longer holds; a measurement taken over by another day loses its old judgment
+-- (ingest_remove_other_partitions.sql). Every row of ruled_judgments belongs to a measurement of a
+-- judged day: the monthly verdicts count on it (verdicts_month.sql), and judging fails rather than
+-- store fewer rule judgments than measurements sent to the rules.
 --
 -- Narrow on purpose: the measurement's identity and provenance (measurement_uid, report_id, input,
 -- start time, test version) stay in `measurements`, joined on measurement_key when needed; only what
