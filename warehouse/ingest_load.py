@@ -87,6 +87,9 @@ def replace_ingest_partition(
     batch = pa.concat_tables([table for _, table in parts], promote_options="permissive") if parts else None
     con.execute("BEGIN TRANSACTION")
     try:
+        judged = con.execute(JUDGED_DAY, params).fetchone()[0] > 0
+        if judged:
+            _execute_file(con, "ingest_snapshot_rows.sql", params)
         _execute_file(con, "ingest_delete_partition.sql", params)
         stored = duplicates = 0
         if batch is not None and batch.num_rows:
@@ -100,8 +103,9 @@ def replace_ingest_partition(
                     duplicates += count - kept.get(name, 0)
                     _count_duplicates(files, skips, name, count - kept.get(name, 0))
         *_, ((taken,),) = _execute_file(con, "ingest_remove_other_partitions.sql", params)
-        _execute_file(con, "ingest_settle_judgments.sql", params)
-        _drop_temp_tables(con)
+        if judged:
+            _execute_file(con, "ingest_settle_judgments.sql", params)
+            _drop_temp_tables(con)
         _insert_accounting(con, ingest_day, ingest_source, files, skips)
         con.execute("COMMIT")
     except BaseException:
@@ -114,7 +118,10 @@ def replace_ingest_partition(
     return PartitionLoad(ingest_day, stored, duplicates, taken)
 
 
-# What the load's SQL keeps between its statements (ingest_delete_partition.sql, ingest_settle_judgments.sql).
+# Whether the day being loaded was judged: only then are its rows compared before and after
+# (ingest_snapshot_rows.sql, ingest_settle_judgments.sql); other days have no judgments to keep.
+JUDGED_DAY = "SELECT count(*) FROM judged_days WHERE ingest_day = $ingest_day"
+# What the load's SQL keeps between its statements (ingest_snapshot_rows.sql, ingest_settle_judgments.sql).
 TEMP_TABLES = ("ingest_previous_rows", "ingest_day_changed")
 
 

@@ -1,6 +1,6 @@
--- After a day is loaded again (inside the load's transaction, once other days' copies of its
+-- After a judged day is loaded again (inside the load's transaction, once other days' copies of its
 -- measurements are removed): its judgments stay when it holds the same measurements as before, each
--- as stored before (key and content; where it was read from aside, see ingest_delete_partition.sql),
+-- as stored before (key and content; where it was read from aside, see ingest_snapshot_rows.sql),
 -- as re-running a day from the same files does. Otherwise (measurements added, gone, taken by another
 -- day, or parsed differently by a newer imap) they go: the rules' rows and the record that the day was
 -- judged, from which the view measurement_judgments derives the fast path's `ok` (schema.sql). Until
