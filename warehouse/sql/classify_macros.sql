@@ -165,7 +165,9 @@ CREATE OR REPLACE TEMP MACRO imap_https_ok(m) AS (
 -- The fast path of the judgments (classify_rule_rows.sql leaves these out of the rules; the view
 -- measurement_judgments of schema.sql derives their `ok`):
 -- a plain success, or a verified HTTPS page none of whose answers matched a DNS fingerprint
--- (answer_matched: whether one did, from classify_dns_matched_rows.sql).
+-- (answer_matched: whether one did, from classify_dns_matched_rows.sql, which looks only at
+-- measurements with an answer the control did not give: for the others the rules never consult DNS
+-- fingerprints).
 CREATE OR REPLACE TEMP MACRO imap_fast_ok(m, answer_matched) AS (
     CASE
         WHEN coalesce(imap_plainly_ok(m), false) THEN true
