@@ -77,9 +77,9 @@ def judge_measurements(
     params = {"first_day": first_day, "last_day": last_day}
     con.execute("BEGIN TRANSACTION")
     try:
+        # (record_judged_days replaces the range's judged_days rows below, in the same transaction.)
         with _timed(steps, "delete"):
-            for table in ("ruled_judgments", "judged_days"):
-                con.execute(f"DELETE FROM {table} WHERE ingest_day BETWEEN $first_day AND $last_day", params)
+            con.execute("DELETE FROM ruled_judgments WHERE ingest_day BETWEEN $first_day AND $last_day", params)
         with _timed(steps, "dns_answers"):
             matching.match_answers(con, first_day, last_day)
         with _timed(steps, "rule_rows"):
