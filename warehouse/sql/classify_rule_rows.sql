@@ -13,8 +13,9 @@
 -- verified handshake vouches for, or has no control; a verified HTTPS response of the input URL
 -- itself is the site's page (https_proof) and is left out. Each condition rules out a fast-path
 -- measurement, and together they are a superset of the pages the rules consult.
--- dns_candidate: an answer matched a DNS fingerprint (imap_dns_matched_rows) and not every
--- answer is one the control also got (answers the control also gave cannot be block answers).
+-- dns_candidate: an answer matched a DNS fingerprint (imap_dns_matched_rows, which holds only
+-- measurements where not every answer is one the control also got: answers the control also gave
+-- cannot be block answers).
 -- (CASEs, so the list tests run only on the rows that get that far.)
 CREATE OR REPLACE TEMP TABLE imap_rule_rows AS
 SELECT
@@ -29,7 +30,7 @@ SELECT
         WHEN len(coalesce(dns_answers, [])) = 0 OR imap_answers_in_control(m) THEN false
         ELSE NOT list_has_all(coalesce(tls_ok_ips, []), dns_answers)
     END AS page_candidate,
-    CASE WHEN answer_matched THEN NOT imap_answers_in_control(m) ELSE false END AS dns_candidate
+    answer_matched AS dns_candidate
 FROM (
     SELECT *, rowid AS measurement_row, rowid IN (SELECT measurement_row FROM imap_dns_matched_rows) AS answer_matched
     FROM measurements
